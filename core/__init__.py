@@ -1,0 +1,1 @@
+"""Numerical core of DL Numerics Lab: pure numpy/scipy/mpmath, no UI."""

@@ -1,0 +1,41 @@
+"""Tables of numbers for display: pandas Stylers that flag inf, nan and exact zeros."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["number_text", "flagged_table"]
+
+_BAD = "background-color: #fde2d4; color: #a4260b; font-weight: 600"   # inf / nan
+_ZERO = "background-color: #dcebf7; color: #0b4f8a; font-weight: 600"  # exactly 0 (underflow)
+
+
+def number_text(v, digits: int = 6) -> str:
+    """A number as a student reads it: inf, -inf, nan spelled out; 0 exact; else `digits` significant."""
+    v = float(v)
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    return f"{v:.{digits}g}"
+
+
+def _flag(text: str) -> str:
+    if text in ("inf", "-inf", "nan"):
+        return _BAD
+    return _ZERO if text == "0" else ""
+
+
+def flagged_table(columns: dict, index=None, digits: int = 6, flag: tuple = ()):
+    """A Styler over ``columns`` ({title: values}); numbers become text, and the columns named in
+    ``flag`` get inf/nan in orange and exact zeros in blue."""
+    data = {name: [v if isinstance(v, str) else number_text(v, digits) for v in values]
+            for name, values in columns.items()}
+    df = pd.DataFrame(data, index=index)
+    styler = df.style
+    cols = [c for c in flag if c in df.columns]
+    if cols:
+        styler = styler.map(_flag, subset=cols)
+    return styler

@@ -1,0 +1,71 @@
+"""A real browser against a freshly started server: deep links, language, widget values, charts."""
+import pytest
+
+from ui.i18n import strings
+
+pytestmark = pytest.mark.browser
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def wait_ready(page):
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    page.wait_for_timeout(300)
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_function('document.querySelectorAll("[data-testid=stSkeleton]").length === 0',
+                           timeout=30_000)
+    page.wait_for_timeout(500)
+
+
+def problems(page):
+    return page.locator('[data-testid="stException"], [role="dialog"]').all_inner_texts()
+
+
+def drawn_charts(page):
+    """How many Vega charts have drawn marks (SVG paths/shapes or a painted canvas)."""
+    return page.evaluate("""() => [...document.querySelectorAll('.vega-embed')].filter(e =>
+        e.querySelector('svg .mark-line path, svg .mark-rect path, svg .mark-symbol path, svg .mark-rule line')
+        || e.querySelector('canvas')).length""")
+
+
+def test_deep_link_is_the_first_request(app_url, browser, shots_dir):
+    """/softmax?lang=zh&... opened before anything else: the page, its values, Chinese nav, charts."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/softmax?lang=zh&lab_fmt=float16&logits=1%2C+2%2C+30&shift=25")
+    wait_ready(page)
+    zh = strings("zh")
+    assert not problems(page), problems(page)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert zh["home.nav"] in sidebar and zh["softmax.nav"] in sidebar
+    assert page.locator("h1").first.inner_text().strip() == zh["softmax.title"]
+    assert page.get_by_role("textbox", name=zh["softmax.logits.label"]).input_value() == "1, 2, 30"
+    assert "25" in page.locator('[data-testid="stSlider"]').filter(has_text=zh["softmax.shift.label"]).inner_text()
+    assert drawn_charts(page) >= 4
+    page.screenshot(path=str(shots_dir / "softmax-zh.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pages_draw_in_both_languages(app_url, browser, shots_dir, lang):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    for path in ("", "softmax"):
+        page.goto(f"{app_url}/{path}?lang={lang}")
+        wait_ready(page)
+        assert not problems(page), (path, problems(page))
+        page.screenshot(path=str(shots_dir / f"{path or 'home'}-{lang}-default.png"), full_page=True)
+    assert drawn_charts(page) >= 4
+    page.close()
+
+
+def test_changing_a_widget_changes_chart_and_url(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/softmax?lang=en")
+    wait_ready(page)
+    en = strings("en")
+    before = page.locator(".vega-embed").first.inner_html()
+    page.locator('[data-testid="stButtonGroup"]').filter(has_text="bfloat16").first.get_by_text(
+        "float64", exact=True).click()
+    wait_ready(page)
+    assert "fmt=float64" in page.url
+    assert page.locator(".vega-embed").first.inner_html() != before
+    assert en["softmax.exp.title"].format(fmt="float64") in page.content()
+    page.close()

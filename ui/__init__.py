@@ -1,0 +1,1 @@
+"""The only shared Streamlit code: page frame, language and URL state."""

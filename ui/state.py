@@ -1,0 +1,171 @@
+"""A page's state, declared once: key, kind, default and bounds.
+
+The same declaration draws the widget, binds it to the URL (Streamlit's native
+``bind="query-params"``: the key is the parameter name, and a value equal to the
+default is left out of the URL, so defaults must stay stable) and validates what
+a shared link carries. Labels are translated; option values and their URL form are
+language-neutral, so a link made in one language opens the same view in the other.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+__all__ = ["Slider", "LogSlider", "Choice", "Text", "Toggle", "IntInput", "widget", "check_url"]
+
+
+def _num(v: float) -> str:
+    """How a number appears in the URL and on a log slider (language-neutral)."""
+    return f"{v:g}"
+
+
+@dataclass(frozen=True)
+class Slider:
+    key: str
+    label: str
+    min: float
+    max: float
+    default: float
+    step: float
+    help: str | None = None
+    format: str | None = None
+
+    def valid(self, raw: str) -> bool:
+        try:
+            v = float(raw)
+        except ValueError:
+            return False
+        return math.isfinite(v) and self.min <= v <= self.max
+
+    def accepted(self) -> str:
+        return f"{_num(self.min)} … {_num(self.max)}"
+
+
+@dataclass(frozen=True)
+class IntInput:
+    key: str
+    label: str
+    min: int
+    max: int
+    default: int
+    help: str | None = None
+
+    def valid(self, raw: str) -> bool:
+        try:
+            v = int(raw)
+        except ValueError:
+            return False
+        return self.min <= v <= self.max
+
+    def accepted(self) -> str:
+        return f"{self.min} … {self.max}"
+
+
+@dataclass(frozen=True)
+class LogSlider:
+    """A slider over fixed values spaced evenly in log scale."""
+    key: str
+    label: str
+    options: tuple[float, ...]
+    default: float
+    help: str | None = None
+
+    def valid(self, raw: str) -> bool:
+        return raw in {_num(o) for o in self.options}
+
+    def accepted(self) -> str:
+        return f"{_num(self.options[0])} … {_num(self.options[-1])}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+    options: tuple[str, ...]
+    default: str
+    style: str = "select"  # "select" | "radio" | "segmented"
+    help: str | None = None
+    # Display names that are the same in every language (such as "float16").
+    display: dict[str, str] = field(default_factory=dict)
+
+    def show(self, option: str) -> str:
+        return self.display.get(option, option)
+
+    def valid(self, raw: str) -> bool:
+        return raw in {self.show(o) for o in self.options}
+
+    def accepted(self) -> str:
+        return ", ".join(self.show(o) for o in self.options)
+
+
+@dataclass(frozen=True)
+class Text:
+    key: str
+    label: str
+    default: str
+    max_chars: int
+    help: str | None = None
+    placeholder: str | None = None
+
+    def valid(self, raw: str) -> bool:
+        return len(raw) <= self.max_chars
+
+    def accepted(self) -> str:
+        return f"≤ {self.max_chars}"
+
+
+@dataclass(frozen=True)
+class Toggle:
+    key: str
+    label: str
+    default: bool
+    help: str | None = None
+
+    def valid(self, raw: str) -> bool:
+        return raw in ("true", "false")
+
+    def accepted(self) -> str:
+        return "true, false"
+
+
+def widget(spec, t, where=st):
+    """Draw the widget for ``spec`` in ``where`` (``st``, a column, the sidebar) and return its value."""
+    common = dict(key=spec.key, bind="query-params", help=t(spec.help) if spec.help else None)
+    label = t(spec.label)
+    if isinstance(spec, Slider):
+        return where.slider(label, spec.min, spec.max, spec.default, spec.step, format=spec.format, **common)
+    if isinstance(spec, LogSlider):
+        return where.select_slider(label, options=spec.options, value=spec.default, format_func=_num, **common)
+    if isinstance(spec, IntInput):
+        return where.number_input(label, spec.min, spec.max, spec.default, step=1, **common)
+    if isinstance(spec, Text):
+        return where.text_input(label, spec.default, max_chars=spec.max_chars,
+                                placeholder=t(spec.placeholder) if spec.placeholder else None, **common)
+    if isinstance(spec, Toggle):
+        return where.toggle(label, spec.default, **common)
+    if isinstance(spec, Choice):
+        index = spec.options.index(spec.default)
+        if spec.style == "radio":
+            return where.radio(label, spec.options, index, format_func=spec.show, horizontal=True, **common)
+        if spec.style == "segmented":
+            value = where.segmented_control(label, spec.options, format_func=spec.show,
+                                            default=spec.default, required=True, **common)
+            return spec.default if value is None else value
+        return where.selectbox(label, spec.options, index, format_func=spec.show, **common)
+    raise TypeError(f"unknown widget spec {spec!r}")
+
+
+def check_url(specs, t) -> None:
+    """Before the widgets are drawn: warn about URL values that are malformed or out of range.
+
+    Streamlit then drops such a value and the widget starts from its default.
+    """
+    params = st.query_params
+    for spec in specs:
+        if spec.key in params:
+            raw = params[spec.key]
+            if not spec.valid(raw):
+                st.warning(t("frame.bad_url_value", key=spec.key, value=raw[:60], accepted=spec.accepted()),
+                           icon=":material/warning:")
