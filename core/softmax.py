@@ -22,7 +22,7 @@ __all__ = [
     "MIN_LOGITS", "MAX_LOGITS", "MAX_ABS_LOGIT", "MAX_LOGITS_TEXT", "DEFAULT_SCALES", "SWEEP_DIGITS",
     "LogitsError", "Diagnosis", "SoftmaxSteps", "Sweep",
     "softmax", "log_softmax", "logsumexp", "softmax_steps", "diagnose", "parse_logits",
-    "exact_softmax", "breakdown_sweep", "shift_scan", "cross_entropy",
+    "exact_softmax", "breakdown_sweep", "shift_scan", "cross_entropy", "cross_entropy_grad",
 ]
 
 MIN_LOGITS = 2
@@ -484,12 +484,58 @@ def cross_entropy(x, target, dtype="float64", stable: bool = True) -> float:
     (1000.0, inf)
     """
     logp = log_softmax(x, dtype, stable)
+    return float(-logp[_target(target, logp.size)])
+
+
+def _target(target, n: int) -> int:
     try:
         if isinstance(target, bool):
             raise TypeError
         k = operator.index(target)
     except TypeError:
         raise ValueError(f"target={target!r} must be an integer class index") from None
-    if not 0 <= k < logp.size:
-        raise ValueError(f"target={target!r} must be in [0, {logp.size - 1}]")
-    return float(-logp[k])
+    if not 0 <= k < n:
+        raise ValueError(f"target={target!r} must be in [0, {n - 1}]")
+    return k
+
+
+def cross_entropy_grad(x, target, dtype="float64", stable: bool = True) -> np.ndarray:
+    """Gradient of the cross-entropy with respect to the logits, as backpropagation computes it.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D logits.
+    target : int
+        Index of the true class.
+    dtype : str, numpy.dtype or type, default "float64"
+        One of ``FORMATS``; every operation is done in it.
+    stable : bool, default True
+        If True, the fused form softmax(x) − onehot(target) with the shifted softmax. If False, the
+        chain rule through −log(p_t) with p the naive softmax, as an autograd framework would run it.
+
+    Returns
+    -------
+    numpy.ndarray
+        In the format. The naive chain multiplies ∂L/∂p_t = −1/p_t by ∂p_t/∂x = p_t (onehot − p): once p_t
+        has underflowed to 0 this is (−inf)·0 = nan in every entry.
+
+    Notes
+    -----
+    d(−log softmax(x)_t)/dx = softmax(x) − onehot(t).
+
+    Examples
+    --------
+    >>> cross_entropy_grad([0.0, 0.0], 0)
+    array([-0.5,  0.5])
+    """
+    dt = resolve_dtype(dtype)
+    p = softmax(x, dt, stable)
+    k = _target(target, p.size)
+    onehot = np.zeros_like(p)
+    onehot[k] = 1
+    with np.errstate(all="ignore"):
+        if stable:
+            return p - onehot
+        upstream = dt.type(-1) / p[k]
+        return upstream * (p[k] * (onehot - p))

@@ -18,7 +18,7 @@ LOGITS = Text("logits", "softmax.logits.label", "123, 456, 789", 2000, help="sof
 SCALE = LogSlider("scale", "softmax.scale", tuple(float(f"{v:.3g}") for v in np.logspace(-2, 4, 25)), 1.0,
                   help="softmax.scale_help")
 LAB_FMT = Choice("lab_fmt", "softmax.lab_fmt", FMT_OPTIONS, "float64", style="segmented")
-SHIFT = Slider("shift", "softmax.shift.label", -1000.0, 1000.0, 0.0, 1.0, help="softmax.shift.help")
+SHIFT = Slider("shift", "softmax.shift.label", -2000.0, 2000.0, 0.0, 1.0, help="softmax.shift.help")
 TARGET = Slider("target", "softmax.ce.target", 0, sm.MAX_LOGITS - 1, 0, 1)  # max narrowed to the classes
 STATE = (FMT, BITS, LOGITS, SCALE, LAB_FMT, SHIFT, TARGET)
 PRESETS = {"cs231n": "123, 456, 789", "negative": "-1000, -1000", "mild": "1, 2, 3, 0.5",
@@ -162,8 +162,10 @@ if st.session_state.get("target", 0) > len(x) - 1:  # fewer classes than the lin
 target = int(widget(replace(TARGET, max=len(x) - 1), t))
 log_naive = sm.log_softmax(x, lab_fmt, stable=False)
 log_stable = sm.log_softmax(x, lab_fmt, stable=True)
-st.dataframe(flagged_table({"x": x, t("softmax.ce.naive_col"): log_naive, t("softmax.ce.stable_col"): log_stable},
-                           flag=(t("softmax.ce.naive_col"), t("softmax.ce.stable_col"))), width="stretch")
+ce_cols = {"x": x, t("softmax.ce.naive_col"): log_naive, t("softmax.ce.stable_col"): log_stable,
+           t("softmax.ce.grad_naive"): sm.cross_entropy_grad(x, target, lab_fmt, stable=False),
+           t("softmax.ce.grad_stable"): sm.cross_entropy_grad(x, target, lab_fmt, stable=True)}
+st.dataframe(flagged_table(ce_cols, flag=tuple(ce_cols)[1:]), width="stretch")
 c1, c2 = st.columns(2)
 c1.metric(t("softmax.ce.loss_naive", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=False)))
 c2.metric(t("softmax.ce.loss_stable", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=True)))

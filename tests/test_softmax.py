@@ -315,3 +315,42 @@ def test_cross_entropy():
     for bad in (3, -1, 1.0, True, "0"):
         with pytest.raises(ValueError, match="target"):
             cross_entropy(x, bad)
+
+
+def _fd_grad(x, k, h=1e-6):
+    """Central finite differences of the exact float64 cross-entropy (scipy's log_softmax)."""
+    from scipy.special import log_softmax as ref
+    x = np.asarray(x, float)
+    g = np.empty_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = h
+        g[i] = (-ref(x + e)[k] + ref(x - e)[k]) / (2 * h)
+    return g
+
+
+@pytest.mark.parametrize("stable", [True, False])
+def test_cross_entropy_grad_matches_finite_differences(stable):
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        x = rng.normal(size=6) * 3
+        k = int(rng.integers(6))
+        np.testing.assert_allclose(sm.cross_entropy_grad(x, k, "float64", stable), _fd_grad(x, k),
+                                   rtol=1e-6, atol=1e-8, err_msg=f"x={x}, k={k}, stable={stable}")
+
+
+def test_cross_entropy_grad_naive_is_nan_once_p_underflows():
+    """Regression for the page's claim: -log(softmax) backpropagated gives nan when p_t == 0."""
+    x = [0.0, -1000.0]
+    naive = sm.cross_entropy_grad(x, 1, "float64", stable=False)
+    stable = sm.cross_entropy_grad(x, 1, "float64", stable=True)
+    assert np.all(np.isnan(naive)), naive
+    np.testing.assert_allclose(stable, [1.0, -1.0], atol=1e-300)
+
+
+def test_cross_entropy_grad_in_float16_stays_float16():
+    g = sm.cross_entropy_grad([1.0, 2.0, 3.0], 2, "float16")
+    assert g.dtype == np.float16
+    np.testing.assert_allclose(g.astype(float), _fd_grad([1.0, 2.0, 3.0], 2), atol=2e-3)
+    with pytest.raises(ValueError):
+        sm.cross_entropy_grad([1.0, 2.0], 2)

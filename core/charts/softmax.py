@@ -114,6 +114,8 @@ def sweep_chart(scales, series: dict, current: float, labels: dict):
         color=alt.Color("fmt:N", title=labels["format"],
                         scale=alt.Scale(domain=fmts, range=[FORMAT_COLORS[f] for f in fmts])),
         strokeDash=alt.StrokeDash("method:N", title=labels["method"], sort=methods,
+                                  legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#333",
+                                                    symbolStrokeWidth=2.5, symbolSize=400),
                                   scale=alt.Scale(domain=methods, range=[METHOD_DASH["naive"],
                                                                          METHOD_DASH["stable"]])),
         detail="method:N",
