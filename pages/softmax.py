@@ -41,7 +41,8 @@ def _logits(text: str):
     try:
         x = sm.parse_logits(text)
     except sm.LogitsError as err:
-        show_error(t, f"softmax.logits.err.{err.code}", token=err.token, **err.limits)
+        limits = {k: f"{int(v):,}" if float(v).is_integer() else str(v) for k, v in err.limits.items()}
+        show_error(t, f"softmax.logits.err.{err.code}", token=err.token, **limits)
         return np.array(st.session_state.get("_softmax_x", sm.parse_logits(LOGITS.default)))
     st.session_state["_softmax_x"] = tuple(x)
     return x

@@ -52,7 +52,7 @@ class Translator:
         self.lang = lang
         self._table = strings(lang)
 
-    def __call__(self, key: str, **values) -> str:
+    def __call__(self, key: str, /, **values) -> str:
         text = self._table[key]  # a missing key is a bug: tests catch it
         return text.format(**values) if values else text
 
