@@ -79,11 +79,11 @@ st.dataframe(flagged_table({f: [getattr(i, p) for p in props] for f, i in zip(FM
 fmt = widget(FMT, t)
 info = floats.float_info(fmt)
 curve = floats.exp_curve(fmt)
-chart(charts.exp_range_chart(curve.x, curve.y, info.exp_overflow, info.exp_underflow, {
+chart(charts.exp_range_chart, curve.x, curve.y, info.exp_overflow, info.exp_underflow, {
     "title": t("softmax.exp.title", fmt=fmt), "subtitle": t("softmax.exp.subtitle"), "x": "x",
     "y": t("softmax.exp.y", fmt=fmt), "overflow": t("softmax.exp.overflow"),
     "underflow": t("softmax.exp.underflow"), "zone": t("softmax.exp.zone"), "limit": t("softmax.exp.limit"),
-}))
+})
 st.markdown(t("softmax.exp.explain", fmt=fmt, ov=number_text(info.exp_overflow),
               un=number_text(info.exp_underflow), max=number_text(info.max),
               sub=number_text(info.smallest_subnormal)))
@@ -126,9 +126,9 @@ _steps_view(naive, left)
 right.subheader(t("softmax.lab.stable"))
 _steps_view(stable, right)
 method_labels = {"naive": t("softmax.naive"), "stable": t("softmax.stable"), "method": t("softmax.method")}
-chart(charts.probability_chart(naive.result, stable.result, {
+chart(charts.probability_chart, naive.result, stable.result, {
     **method_labels, "title": t("softmax.bars.title", fmt=lab_fmt), "subtitle": t("softmax.bars.subtitle"),
-    "x": t("softmax.class"), "y": t("softmax.prob")}))
+    "x": t("softmax.class"), "y": t("softmax.prob")})
 
 st.subheader(t("softmax.all.heading"))
 st.markdown(t("softmax.all.intro"))
@@ -147,10 +147,10 @@ err, broken = _shift_scan(tuple(x), lab_fmt)
 shifted = sm.softmax(x + c, lab_fmt, stable=False)
 st.markdown(t("softmax.shift.now", c=number_text(c), fmt=lab_fmt,
               result=", ".join(number_text(v, 4) for v in shifted[:8])))
-chart(charts.shift_chart(SHIFTS, err, broken, c, {
+chart(charts.shift_chart, SHIFTS, err, broken, c, {
     "title": t("softmax.shift.title", fmt=lab_fmt), "subtitle": t("softmax.shift.subtitle"),
     "x": t("softmax.shift.x"), "y": t("softmax.error"), "ok": t("softmax.ok"), "broken": t("softmax.broken"),
-    "state": t("softmax.state"), "current": t("softmax.current", v=number_text(c))}))
+    "state": t("softmax.state"), "current": t("softmax.current", v=number_text(c))})
 with st.expander(t("softmax.shift.why_heading"), expanded=True):
     st.markdown(t("softmax.shift.why"))
 
@@ -176,11 +176,11 @@ st.markdown(t("softmax.ce.explain"))
 st.header(t("softmax.sweep.heading"))
 st.markdown(t("softmax.sweep.intro"))
 sweep = _sweep(tuple(x0), FMT_OPTIONS)
-chart(charts.sweep_chart(sweep.scales, {k: (sweep.error[k], sweep.broken[k]) for k in sweep.error},
+chart(charts.sweep_chart, sweep.scales, {k: (sweep.error[k], sweep.broken[k]) for k in sweep.error},
                                    scale, {
     **method_labels, "title": t("softmax.sweep.title"), "subtitle": t("softmax.sweep.subtitle"),
     "x": t("softmax.sweep.x"), "y": t("softmax.error"), "format": t("softmax.format"),
-    "broken": t("softmax.broken"), "current": t("softmax.current", v=number_text(scale))}))
+    "broken": t("softmax.broken"), "current": t("softmax.current", v=number_text(scale))})
 
 dtype = "ml_dtypes.bfloat16" if lab_fmt == "bfloat16" else f"np.{lab_fmt}"
 reproduce(t, f"""import numpy as np{chr(10) + "import ml_dtypes" if lab_fmt == "bfloat16" else ""}

@@ -90,6 +90,15 @@ def reproduce(t: Translator, code: str) -> None:
         st.code(code, language="python")
 
 
-def chart(figure, where=st) -> None:
-    """Show an Altair chart at full width with its own (projector-sized) styling."""
-    where.altair_chart(figure, width="stretch", theme=None)
+@st.cache_data(max_entries=128, show_spinner=False)
+def _spec(_builder, name: str, args: tuple, kwargs: dict) -> dict:
+    # Building and validating an Altair chart costs tens of milliseconds; the spec of a chart whose
+    # inputs did not change since the last run is reused, so one slider redraws one chart.
+    return _builder(*args, **kwargs).to_dict()
+
+
+def chart(builder, *args, **kwargs) -> None:
+    """Show ``builder(*args, **kwargs)`` (an Altair chart builder from ``core.charts``) at full width,
+    with its own projector-sized styling."""
+    spec = _spec(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+    st.vega_lite_chart(spec, width="stretch", theme=None)
