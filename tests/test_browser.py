@@ -69,3 +69,30 @@ def test_changing_a_widget_changes_chart_and_url(app_url, browser):
     assert page.locator(".vega-embed").first.inner_html() != before
     assert en["softmax.exp.title"].format(fmt="float64") in page.content()
     page.close()
+
+
+def test_language_switch_and_copied_link_reproduce_the_view(app_url, browser):
+    """Switch to 中文 and change a widget; the address bar then opens the same view in a new session."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/softmax?lang=en")
+    wait_ready(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("中文", exact=True).click()
+    wait_ready(page)
+    zh = strings("zh")
+    assert "lang=zh" in page.url
+    assert page.locator("h1").first.inner_text().strip() == zh["softmax.title"]
+    box = page.get_by_role("textbox", name=zh["softmax.logits.label"])
+    box.fill("-1000, -1000")
+    box.press("Enter")
+    wait_ready(page)
+    assert "logits=" in page.url
+    copied = page.url
+    other = browser.new_context().new_page()
+    other.set_viewport_size({"width": 1400, "height": 1000})
+    other.goto(copied)
+    wait_ready(other)
+    assert other.locator("h1").first.inner_text().strip() == zh["softmax.title"]
+    assert other.get_by_role("textbox", name=zh["softmax.logits.label"]).input_value() == "-1000, -1000"
+    assert not problems(other)
+    page.close()
+    other.close()

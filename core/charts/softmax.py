@@ -113,17 +113,19 @@ def sweep_chart(scales, series: dict, current: float, labels: dict):
         y=alt.Y("err:Q", title=labels["y"], scale=alt.Scale(type="log", domain=[ERROR_FLOOR, 2])),
         color=alt.Color("fmt:N", title=labels["format"],
                         scale=alt.Scale(domain=fmts, range=[FORMAT_COLORS[f] for f in fmts])),
-        strokeDash=alt.StrokeDash("method:N", title=labels["method"], sort=methods,
-                                  legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#333",
-                                                    symbolStrokeWidth=2.5, symbolSize=400),
-                                  scale=alt.Scale(domain=methods, range=[METHOD_DASH["naive"],
-                                                                         METHOD_DASH["stable"]])),
         detail="method:N",
         tooltip=[alt.Tooltip("fmt:N", title=labels["format"]), alt.Tooltip("method:N", title=labels["method"]),
                  alt.Tooltip("scale:Q", format=".3g", title=labels["x"]),
                  alt.Tooltip("err:Q", format=".2e", title=labels["y"]),
                  alt.Tooltip("broken:N", title=labels["broken"])])
-    lines = base.mark_line(strokeWidth=2.5)
+    # The dash encoding stays on the lines only: shared with the point layer, its legend would draw
+    # filled crosses with no stroke, i.e. nothing.
+    lines = base.mark_line(strokeWidth=2.5).encode(
+        strokeDash=alt.StrokeDash("method:N", title=labels["method"], sort=methods,
+                                  legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#333",
+                                                    symbolStrokeWidth=2.5, symbolSize=400),
+                                  scale=alt.Scale(domain=methods, range=[METHOD_DASH["naive"],
+                                                                         METHOD_DASH["stable"]])))
     marks = base.transform_filter(alt.datum.broken != "").mark_point(shape="cross", size=60, filled=True)
     now = alt.Chart(pd.DataFrame({"scale": [current], "label": [labels["current"]]}))
     rule = now.mark_rule(strokeWidth=2, color="#000").encode(x="scale:Q", tooltip=["label:N"])
