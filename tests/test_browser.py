@@ -96,3 +96,14 @@ def test_language_switch_and_copied_link_reproduce_the_view(app_url, browser):
     assert not problems(other)
     page.close()
     other.close()
+
+
+@pytest.mark.parametrize("locale,lang", [("zh-CN", "zh"), ("en-GB", "en")])
+def test_first_visit_follows_the_browser_language(app_url, browser, locale, lang):
+    context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{app_url}/softmax")
+    wait_ready(page)
+    assert page.locator("h1").first.inner_text().strip() == strings(lang)["softmax.title"]
+    assert f"lang={lang}" in page.url
+    context.close()
