@@ -27,6 +27,7 @@ class Page:
 HOME = Page("home", "dashboard.py", ":material/home:")
 PAGES = (
     Page("softmax", "pages/softmax.py", ":material/calculate:"),
+    Page("conditioning", "pages/conditioning.py", ":material/straighten:"),
 )
 _LANG_NAMES = {"en": "English", "zh": "中文"}
 

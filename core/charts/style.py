@@ -14,11 +14,11 @@ _PADDING = {"top": 14, "left": 8, "right": 16, "bottom": 8}
 METHOD_DASH = {"naive": [6, 4], "stable": [1, 0]}
 
 
-def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT):
+def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT, width=WIDTH):
     """Title, size and large fonts for a chart about to be shown."""
     heading = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start", fontSize=20,
                               subtitleFontSize=15, subtitleColor="#444")
-    return (chart.properties(title=heading, width=WIDTH, height=height, padding=_PADDING)
+    return (chart.properties(title=heading, width=width, height=height, padding=_PADDING)
             .configure(font=_FONT)  # first: configure() replaces the whole config
             .configure_axis(labelFontSize=14, titleFontSize=16, titleFontWeight="normal", grid=True,
                             gridOpacity=0.5)

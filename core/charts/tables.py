@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["number_text", "flagged_table"]
+__all__ = ["number_text", "flagged_table", "latex_matrix"]
 
 _BAD = "background-color: #fde2d4; color: #a4260b; font-weight: 600"   # inf / nan
 _ZERO = "background-color: #dcebf7; color: #0b4f8a; font-weight: 600"  # exactly 0 (underflow)
@@ -39,3 +39,9 @@ def flagged_table(columns: dict, index=None, digits: int = 6, flag: tuple = ()):
     if cols:
         styler = styler.map(_flag, subset=cols)
     return styler
+
+
+def latex_matrix(A, digits: int = 4) -> str:
+    """A matrix as LaTeX ``\\begin{bmatrix}…\\end{bmatrix}`` with ``digits`` significant digits."""
+    rows = [" & ".join(number_text(v, digits) for v in row) for row in A]
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"

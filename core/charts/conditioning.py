@@ -1,0 +1,194 @@
+"""Charts of the conditioning page: perturbation clouds, Hilbert digits, gradient descent on a quadratic."""
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core.charts.style import finish
+
+__all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
+           "lr_chart", "iterations_chart", "PATH_COLORS", "MAX_PATH_POINTS"]
+
+MAX_PATH_POINTS = 300  # a long path is thinned to this many points (first and last kept)
+LOSS_FLOOR = 1e-30
+PATH_COLORS = {"gd": "#D55E00", "newton": "#009E73", "cg": "#CC79A7"}
+_PATH_SHAPES = {"gd": "circle", "newton": "diamond", "cg": "square"}
+
+
+def _thin(points: np.ndarray, limit: int = MAX_PATH_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and rows of a path with at most ``limit`` points, first and last kept."""
+    idx = np.arange(len(points))
+    if len(points) > limit:
+        idx = np.unique(np.linspace(0, len(points) - 1, limit).round().astype(int))
+    return idx, points[idx]
+
+
+def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
+    """One panel: perturbation points (k×2) and the exact curve they lie on (m×2), equal axes.
+
+    labels: title, subtitle, x, y, outline.
+    """
+    m = float(np.nanmax(np.abs(np.concatenate([points.ravel(), outline.ravel()])))) * 1.1 or 1.0
+    axis = alt.Scale(domain=[-m, m], nice=False)
+    pts = pd.DataFrame({"u": points[:, 0], "v": points[:, 1]})
+    curve = pd.DataFrame({"u": outline[:, 0], "v": outline[:, 1], "i": np.arange(len(outline))})
+    dots = alt.Chart(pts).mark_circle(size=28, opacity=0.55, color=color).encode(
+        x=alt.X("u:Q", title=labels["x"], scale=axis, axis=alt.Axis(format=".1e", labelAngle=-30)),
+        y=alt.Y("v:Q", title=labels["y"], scale=axis, axis=alt.Axis(format=".1e")),
+        tooltip=[alt.Tooltip("u:Q", format=".3e"), alt.Tooltip("v:Q", format=".3e")])
+    line = alt.Chart(curve).mark_line(color="#222", strokeWidth=1.5, strokeDash=[4, 3]).encode(
+        x="u:Q", y="v:Q", order="i:Q", tooltip=[alt.Tooltip("u:Q", format=".3e", title=labels["outline"])])
+    return finish(alt.layer(line, dots), labels["title"], labels.get("subtitle"), height=size, width=size)
+
+
+def hilbert_kappa_chart(n, kappa, labels: dict):
+    """κ(Hₙ) on a log axis. labels: title, subtitle, x, y."""
+    df = pd.DataFrame({"n": n, "kappa": kappa})
+    base = alt.Chart(df).encode(
+        x=alt.X("n:Q", title=labels["x"], axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("kappa:Q", title=labels["y"], scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
+        tooltip=[alt.Tooltip("n:Q"), alt.Tooltip("kappa:Q", title="κ", format=".4e")])
+    return finish(base.mark_line(strokeWidth=3, color="#0072B2") + base.mark_point(filled=True, size=70,
+                                                                                    color="#0072B2"),
+                  labels["title"], labels.get("subtitle"), height=360)
+
+
+def hilbert_digits_chart(n, log10_kappa, lost: dict, available: dict, labels: dict):
+    """Digits lost solving Hₙx = b per format, next to the rule of thumb log10 κ.
+
+    lost/available: {fmt: array / float}. labels: title, subtitle, x, y, rule, series, all_lost.
+    """
+    rows = [pd.DataFrame({"n": n, "digits": np.minimum(log10_kappa, 18.0), "series": labels["rule"]})]
+    rows += [pd.DataFrame({"n": n, "digits": lost[f], "series": f}) for f in lost]
+    df = pd.concat(rows, ignore_index=True)
+    names = [labels["rule"], *lost]
+    colors = ["#777", *("#D55E00" if f == "float32" else "#0072B2" for f in lost)]
+    base = alt.Chart(df).encode(
+        x=alt.X("n:Q", title=labels["x"], axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("digits:Q", title=labels["y"], scale=alt.Scale(domain=[0, 18])),
+        color=alt.Color("series:N", title=labels["series"], scale=alt.Scale(domain=names, range=colors)),
+        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(
+            domain=names, range=[[6, 4], *([1, 0] for _ in lost)])),
+        tooltip=[alt.Tooltip("series:N", title=labels["series"]), "n:Q",
+                 alt.Tooltip("digits:Q", format=".1f", title=labels["y"])])
+    caps = pd.DataFrame({"digits": [available[f] for f in lost],
+                         "label": [labels["all_lost"].format(fmt=f) for f in lost]})
+    rules = alt.Chart(caps).mark_rule(strokeDash=[2, 2], color="#999").encode(y="digits:Q")
+    text = alt.Chart(caps).mark_text(align="left", dx=4, dy=-7, fontSize=13, color="#555").encode(
+        y="digits:Q", x=alt.value(4), text="label:N")
+    return finish(alt.layer(rules, text, base.mark_line(strokeWidth=2.5), base.mark_point(filled=True, size=50)),
+                  labels["title"], labels.get("subtitle"), height=360)
+
+
+def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dict):
+    """f on a 2-D window as banded log-colours, with optimizer paths and the Hessian's eigenvectors.
+
+    paths: {key in PATH_COLORS: (k×2 array)}; eigvecs: 2×2 columns already scaled for drawing.
+    labels: title, subtitle, x, y, loss, method, step, eig, and one label per path key.
+    """
+    (cx, cy), h = window
+    gx, gy = np.meshgrid(xs, ys)
+    dx, dy = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
+    heat = pd.DataFrame({"x": gx.ravel() - dx, "x2": gx.ravel() + dx, "y": gy.ravel() - dy,
+                         "y2": gy.ravel() + dy, "f": Z.ravel(), "logf": np.log10(Z.ravel() + 1e-12)})
+    xsc = alt.Scale(domain=[cx - h, cx + h], nice=False)
+    ysc = alt.Scale(domain=[cy - h, cy + h], nice=False)
+    field = alt.Chart(heat).mark_rect().encode(
+        x=alt.X("x:Q", title=labels["x"], scale=xsc), x2="x2", y=alt.Y("y:Q", title=labels["y"], scale=ysc),
+        y2="y2", color=alt.Color("logf:Q", title=labels["loss"], scale=alt.Scale(scheme="greys", type="quantize",
+                                                                                 nice=True, reverse=False),
+                                 legend=alt.Legend(orient="right", format=".0f")),
+        tooltip=[alt.Tooltip("f:Q", title="f", format=".4g")])
+    frames = []
+    for key, pts in paths.items():
+        idx, p = _thin(np.asarray(pts, dtype=float))
+        ok = np.all(np.isfinite(p), axis=1)
+        frames.append(pd.DataFrame({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "key": key,
+                                    "method": labels[key]}))
+    df = pd.concat(frames, ignore_index=True)
+    names = [labels[k] for k in paths]
+    color = alt.Color("method:N", title=labels["method"],
+                      scale=alt.Scale(domain=names, range=[PATH_COLORS[k] for k in paths]))
+    shape = alt.Shape("method:N", title=labels["method"],
+                      scale=alt.Scale(domain=names, range=[_PATH_SHAPES[k] for k in paths]))
+    tip = [alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["step"]),
+           alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("y:Q", format=".4g")]
+    lines = alt.Chart(df).mark_line(strokeWidth=2.5, clip=True).encode(
+        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=color, detail="key:N", order="step:Q",
+        tooltip=tip)
+    dots = alt.Chart(df).mark_point(filled=True, size=55, clip=True).encode(
+        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=color, shape=shape, tooltip=tip)
+    vec = pd.DataFrame({"x": [center[0]] * 2, "y": [center[1]] * 2, "x2": center[0] + eigvecs[0],
+                        "y2": center[1] + eigvecs[1], "name": [labels["eig_min"], labels["eig_max"]]})
+    arrows = alt.Chart(vec).mark_rule(strokeWidth=4, color="#0072B2", clip=True).encode(
+        x="x:Q", y="y:Q", x2="x2:Q", y2="y2:Q", tooltip=[alt.Tooltip("name:N", title=labels["eig"])])
+    tips = alt.Chart(vec).mark_text(fontSize=14, fontWeight="bold", color="#0072B2", dx=8, dy=-8,
+                                    align="left").encode(x="x2:Q", y="y2:Q", text="name:N")
+    return finish(alt.layer(field, arrows, tips, lines, dots), labels["title"], labels.get("subtitle"),
+                  height=520)
+
+
+def loss_chart(curves: dict, labels: dict):
+    """Loss over steps on a log axis. curves: {key: losses}; labels: title, subtitle, x, y, method, keys."""
+    frames = []
+    for key, losses in curves.items():
+        losses = np.asarray(losses, dtype=float)
+        idx, vals = _thin(losses[:, None])
+        vals = vals[:, 0]
+        ok = np.isfinite(vals)
+        frames.append(pd.DataFrame({"step": idx[ok], "loss": np.maximum(vals[ok], LOSS_FLOOR),
+                                    "method": labels[key]}))
+    df = pd.concat(frames, ignore_index=True)
+    names = [labels[k] for k in curves]
+    return finish(alt.Chart(df).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=20)).encode(
+        x=alt.X("step:Q", title=labels["x"]),
+        y=alt.Y("loss:Q", title=labels["y"], scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
+        color=alt.Color("method:N", title=labels["method"],
+                        scale=alt.Scale(domain=names, range=[PATH_COLORS[k] for k in curves])),
+        tooltip=[alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["x"]),
+                 alt.Tooltip("loss:Q", format=".4e", title=labels["y"])]),
+        labels["title"], labels.get("subtitle"), height=360)
+
+
+def lr_chart(limits: dict, lr: float, labels: dict):
+    """A number line of learning rates: 1/λmax, the optimum, the divergence limit 2/λmax, and the current lr.
+
+    labels: title, x, inverse, optimal, divergence, current, diverges.
+    """
+    top = max(lr, limits["divergence"]) * 1.25
+    marks = pd.DataFrame({"lr": [limits["inverse"], limits["optimal"], limits["divergence"]],
+                          "name": [labels["inverse"], labels["optimal"], labels["divergence"]]})
+    zone = alt.Chart(pd.DataFrame({"a": [limits["divergence"]], "b": [top]})).mark_rect(
+        color="#E69F00", opacity=0.25).encode(x=alt.X("a:Q", title=labels["x"], scale=alt.Scale(
+            domain=[0, top], nice=False)), x2="b:Q", tooltip=alt.value(labels["diverges"]))
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[4, 3], color="#333").encode(
+        x="lr:Q", tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
+    text = alt.Chart(marks).mark_text(angle=0, dy=-48, fontSize=13, align="center").encode(
+        x="lr:Q", text="name:N")
+    now = alt.Chart(pd.DataFrame({"lr": [lr], "name": [labels["current"]]})).mark_point(
+        shape="triangle-up", size=400, filled=True, color="#D55E00").encode(
+        x="lr:Q", tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
+    return finish(alt.layer(zone, rules, text, now), labels["title"], None, height=90)
+
+
+def iterations_chart(kappas, measured, theory, current_kappa: float, labels: dict):
+    """Steps to a tolerance against κ, measured and predicted, on log–log axes.
+
+    labels: title, subtitle, x, y, measured, theory, series, current.
+    """
+    df = pd.concat([pd.DataFrame({"kappa": kappas, "steps": np.maximum(measured, 1), "series": labels["measured"]}),
+                    pd.DataFrame({"kappa": kappas, "steps": np.maximum(theory, 1), "series": labels["theory"]})])
+    names = [labels["measured"], labels["theory"]]
+    base = alt.Chart(df).encode(
+        x=alt.X("kappa:Q", title=labels["x"], scale=alt.Scale(type="log")),
+        y=alt.Y("steps:Q", title=labels["y"], scale=alt.Scale(type="log")),
+        color=alt.Color("series:N", title=labels["series"], scale=alt.Scale(domain=names,
+                                                                            range=["#D55E00", "#333"])),
+        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=names, range=[[1, 0], [6, 4]])),
+        tooltip=[alt.Tooltip("series:N", title=labels["series"]), alt.Tooltip("kappa:Q", format=".3g", title="κ"),
+                 alt.Tooltip("steps:Q", format=".0f", title=labels["y"])])
+    now = alt.Chart(pd.DataFrame({"kappa": [current_kappa], "label": [labels["current"]]})).mark_rule(
+        strokeWidth=2, color="#0072B2").encode(x="kappa:Q", tooltip=["label:N"])
+    return finish(alt.layer(base.mark_line(strokeWidth=2.5), base.mark_point(filled=True, size=40), now),
+                  labels["title"], labels.get("subtitle"), height=360)
