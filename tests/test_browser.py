@@ -1,6 +1,7 @@
 """A real browser against a freshly started server: deep links, language, widget values, charts."""
 import pytest
 
+from ui.frame import PAGES
 from ui.i18n import strings
 
 pytestmark = pytest.mark.browser
@@ -47,12 +48,14 @@ def test_deep_link_is_the_first_request(app_url, browser, shots_dir):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_pages_draw_in_both_languages(app_url, browser, shots_dir, lang):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    for path in ("", "softmax"):
+    for path in ("", *(p.id for p in PAGES)):
         page.goto(f"{app_url}/{path}?lang={lang}")
         wait_ready(page)
         assert not problems(page), (path, problems(page))
+        if path:
+            charts = page.locator('[data-testid="stVegaLiteChart"]').count()
+            assert charts >= 4 and drawn_charts(page) == charts, (path, charts, drawn_charts(page))
         page.screenshot(path=str(shots_dir / f"{path or 'home'}-{lang}-default.png"), full_page=True)
-    assert drawn_charts(page) >= 4
     page.close()
 
 

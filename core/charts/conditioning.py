@@ -13,7 +13,6 @@ __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landsc
 MAX_PATH_POINTS = 300  # a long path is thinned to this many points (first and last kept)
 LOSS_FLOOR = 1e-30
 PATH_COLORS = {"gd": "#D55E00", "newton": "#009E73", "cg": "#CC79A7"}
-_PATH_SHAPES = {"gd": "circle", "newton": "diamond", "cg": "square"}
 
 
 def _thin(points: np.ndarray, limit: int = MAX_PATH_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +67,7 @@ def hilbert_digits_chart(n, log10_kappa, lost: dict, available: dict, labels: di
         x=alt.X("n:Q", title=labels["x"], axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("digits:Q", title=labels["y"], scale=alt.Scale(domain=[0, 18])),
         color=alt.Color("series:N", title=labels["series"], scale=alt.Scale(domain=names, range=colors)),
-        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(
+        strokeDash=alt.StrokeDash("series:N", title=labels["series"], scale=alt.Scale(
             domain=names, range=[[6, 4], *([1, 0] for _ in lost)])),
         tooltip=[alt.Tooltip("series:N", title=labels["series"]), "n:Q",
                  alt.Tooltip("digits:Q", format=".1f", title=labels["y"])])
@@ -89,16 +88,17 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
     """
     (cx, cy), h = window
     gx, gy = np.meshgrid(xs, ys)
-    dx, dy = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
+    # Cells overlap by 2 % so no hairline gaps show between them.
+    dx, dy = (xs[1] - xs[0]) * 0.51, (ys[1] - ys[0]) * 0.51
     heat = pd.DataFrame({"x": gx.ravel() - dx, "x2": gx.ravel() + dx, "y": gy.ravel() - dy,
-                         "y2": gy.ravel() + dy, "f": Z.ravel(), "logf": np.log10(Z.ravel() + 1e-12)})
+                         "y2": gy.ravel() + dy, "f": Z.ravel(), "level": np.sqrt(np.maximum(Z.ravel(), 0))})
     xsc = alt.Scale(domain=[cx - h, cx + h], nice=False)
     ysc = alt.Scale(domain=[cy - h, cy + h], nice=False)
     field = alt.Chart(heat).mark_rect().encode(
         x=alt.X("x:Q", title=labels["x"], scale=xsc), x2="x2", y=alt.Y("y:Q", title=labels["y"], scale=ysc),
-        y2="y2", color=alt.Color("logf:Q", title=labels["loss"], scale=alt.Scale(scheme="greys", type="quantize",
-                                                                                 nice=True, reverse=False),
-                                 legend=alt.Legend(orient="right", format=".0f")),
+        y2="y2", color=alt.Color("level:Q", title=labels["loss"], scale=alt.Scale(scheme="blues", type="quantize",
+                                                                                  nice=True),
+                                 legend=alt.Legend(orient="right", format=".2g")),
         tooltip=[alt.Tooltip("f:Q", title="f", format=".4g")])
     frames = []
     for key, pts in paths.items():
@@ -108,25 +108,25 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
                                     "method": labels[key]}))
     df = pd.concat(frames, ignore_index=True)
     names = [labels[k] for k in paths]
-    color = alt.Color("method:N", title=labels["method"],
-                      scale=alt.Scale(domain=names, range=[PATH_COLORS[k] for k in paths]))
-    shape = alt.Shape("method:N", title=labels["method"],
-                      scale=alt.Scale(domain=names, range=[_PATH_SHAPES[k] for k in paths]))
+    palette = alt.Scale(domain=names, range=[PATH_COLORS[k] for k in paths])
+    color = alt.Color("method:N", title=labels["method"], scale=palette)
     tip = [alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["step"]),
            alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("y:Q", format=".4g")]
     lines = alt.Chart(df).mark_line(strokeWidth=2.5, clip=True).encode(
-        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=color, detail="key:N", order="step:Q",
+        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), detail="key:N", order="step:Q",
+        color=alt.Color("method:N", scale=palette, legend=None),  # the points' legend covers both
         tooltip=tip)
     dots = alt.Chart(df).mark_point(filled=True, size=55, clip=True).encode(
-        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=color, shape=shape, tooltip=tip)
+        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=color, tooltip=tip)
     vec = pd.DataFrame({"x": [center[0]] * 2, "y": [center[1]] * 2, "x2": center[0] + eigvecs[0],
                         "y2": center[1] + eigvecs[1], "name": [labels["eig_min"], labels["eig_max"]]})
-    arrows = alt.Chart(vec).mark_rule(strokeWidth=4, color="#0072B2", clip=True).encode(
+    arrows = alt.Chart(vec).mark_rule(strokeWidth=4, color="#111", clip=True).encode(
         x="x:Q", y="y:Q", x2="x2:Q", y2="y2:Q", tooltip=[alt.Tooltip("name:N", title=labels["eig"])])
-    tips = alt.Chart(vec).mark_text(fontSize=14, fontWeight="bold", color="#0072B2", dx=8, dy=-8,
+    tips = alt.Chart(vec).mark_text(fontSize=15, fontWeight="bold", color="#111", dx=8, dy=-8,
                                     align="left").encode(x="x2:Q", y="y2:Q", text="name:N")
+    # Square and fixed-size, so equal units look equal: ellipses keep their shape, eigenvectors look orthogonal.
     return finish(alt.layer(field, arrows, tips, lines, dots), labels["title"], labels.get("subtitle"),
-                  height=520)
+                  height=560, width=560)
 
 
 def loss_chart(curves: dict, labels: dict):
@@ -157,19 +157,24 @@ def lr_chart(limits: dict, lr: float, labels: dict):
     labels: title, x, inverse, optimal, divergence, current, diverges.
     """
     top = max(lr, limits["divergence"]) * 1.25
+    xsc = alt.Scale(domain=[0, top], nice=False)
     marks = pd.DataFrame({"lr": [limits["inverse"], limits["optimal"], limits["divergence"]],
-                          "name": [labels["inverse"], labels["optimal"], labels["divergence"]]})
-    zone = alt.Chart(pd.DataFrame({"a": [limits["divergence"]], "b": [top]})).mark_rect(
-        color="#E69F00", opacity=0.25).encode(x=alt.X("a:Q", title=labels["x"], scale=alt.Scale(
-            domain=[0, top], nice=False)), x2="b:Q", tooltip=alt.value(labels["diverges"]))
+                          "name": [labels["inverse"], labels["optimal"], labels["divergence"]],
+                          "row": [1.0, 2.0, 3.0], "base": 0.0})  # labels on three rows: close marks never overlap
+    ysc = alt.Scale(domain=[0, 3.6], nice=False)
+    zone = alt.Chart(pd.DataFrame({"a": [limits["divergence"]], "b": [top], "t": [labels["diverges"]]})).mark_rect(
+        color="#E69F00", opacity=0.3).encode(x=alt.X("a:Q", title=labels["x"], scale=xsc), x2="b:Q",
+                                             tooltip=[alt.Tooltip("t:N", title=labels["x"])])
     rules = alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[4, 3], color="#333").encode(
-        x="lr:Q", tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
-    text = alt.Chart(marks).mark_text(angle=0, dy=-48, fontSize=13, align="center").encode(
-        x="lr:Q", text="name:N")
-    now = alt.Chart(pd.DataFrame({"lr": [lr], "name": [labels["current"]]})).mark_point(
-        shape="triangle-up", size=400, filled=True, color="#D55E00").encode(
-        x="lr:Q", tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
-    return finish(alt.layer(zone, rules, text, now), labels["title"], None, height=90)
+        x=alt.X("lr:Q", scale=xsc), y=alt.Y("base:Q", scale=ysc, axis=None), y2="row:Q",
+        tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
+    text = alt.Chart(marks).mark_text(align="left", dx=5, fontSize=14).encode(
+        x=alt.X("lr:Q", scale=xsc), y=alt.Y("row:Q", scale=ysc, axis=None), text="name:N")
+    now = alt.Chart(pd.DataFrame({"lr": [lr], "name": [labels["current"]], "row": [0.35]})).mark_point(
+        shape="triangle-up", size=500, filled=True, color="#D55E00").encode(
+        x=alt.X("lr:Q", scale=xsc), y=alt.Y("row:Q", scale=ysc, axis=None),
+        tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
+    return finish(alt.layer(zone, rules, text, now), labels["title"], None, height=170)
 
 
 def iterations_chart(kappas, measured, theory, current_kappa: float, labels: dict):
@@ -185,7 +190,8 @@ def iterations_chart(kappas, measured, theory, current_kappa: float, labels: dic
         y=alt.Y("steps:Q", title=labels["y"], scale=alt.Scale(type="log")),
         color=alt.Color("series:N", title=labels["series"], scale=alt.Scale(domain=names,
                                                                             range=["#D55E00", "#333"])),
-        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=names, range=[[1, 0], [6, 4]])),
+        strokeDash=alt.StrokeDash("series:N", title=labels["series"],
+                                  scale=alt.Scale(domain=names, range=[[1, 0], [6, 4]])),
         tooltip=[alt.Tooltip("series:N", title=labels["series"]), alt.Tooltip("kappa:Q", format=".3g", title="κ"),
                  alt.Tooltip("steps:Q", format=".0f", title=labels["y"])])
     now = alt.Chart(pd.DataFrame({"kappa": [current_kappa], "label": [labels["current"]]})).mark_rule(

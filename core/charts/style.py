@@ -18,7 +18,9 @@ def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT,
     """Title, size and large fonts for a chart about to be shown."""
     heading = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start", fontSize=20,
                               subtitleFontSize=15, subtitleColor="#444")
-    return (chart.properties(title=heading, width=width, height=height, padding=_PADDING)
+    # A fixed width means the plot itself is that size (equal axes stay equal); "container" fits the page.
+    sizing = {"autosize": alt.AutoSizeParams(type="pad")} if isinstance(width, int) else {}
+    return (chart.properties(title=heading, width=width, height=height, padding=_PADDING, **sizing)
             .configure(font=_FONT)  # first: configure() replaces the whole config
             .configure_axis(labelFontSize=14, titleFontSize=16, titleFontWeight="normal", grid=True,
                             gridOpacity=0.5)
