@@ -110,7 +110,7 @@ def _descent(A, b, n):
         st.info(t("conditioning.gd.not_yet", steps=steps, f=number_text(run.losses[-1], 4)))
     if n == 2:
         center, half = cd.view_window(A, b, x0)
-        xs, ys, Z = cd.loss_grid(A, b, center, half)
+        xs, ys, Z = cd.loss_grid(A, b, center, half, n=45)
         vals, vecs = cd.hessian_eig(A)
         scaled = vecs * (0.8 * half * np.sqrt(vals / vals[-1]).clip(0.15, 1))
         chart(

@@ -102,4 +102,5 @@ def chart(builder, *args, **kwargs) -> None:
     """Show ``builder(*args, **kwargs)`` (an Altair chart builder from ``core.charts``) at full width,
     with its own projector-sized styling."""
     spec = _spec(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
-    st.vega_lite_chart(spec, width="stretch", theme=None)
+    # A chart with a fixed pixel width (equal axes) keeps it; the rest stretch to the column.
+    st.vega_lite_chart(spec, width="content" if isinstance(spec.get("width"), int) else "stretch", theme=None)

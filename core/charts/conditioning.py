@@ -81,24 +81,28 @@ def hilbert_digits_chart(n, log10_kappa, lost: dict, available: dict, labels: di
 
 
 def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dict):
-    """f on a 2-D window as banded log-colours, with optimizer paths and the Hessian's eigenvectors.
+    """f on a 2-D window as bands of equal √f (the contours of a quadratic), with optimizer paths and the
+    Hessian's eigenvectors.
 
     paths: {key in PATH_COLORS: (k×2 array)}; eigvecs: 2×2 columns already scaled for drawing.
     labels: title, subtitle, x, y, loss, method, step, eig, and one label per path key.
     """
     (cx, cy), h = window
     gx, gy = np.meshgrid(xs, ys)
-    # Cells overlap by 2 % so no hairline gaps show between them.
-    dx, dy = (xs[1] - xs[0]) * 0.51, (ys[1] - ys[0]) * 0.51
-    heat = pd.DataFrame({"x": gx.ravel() - dx, "x2": gx.ravel() + dx, "y": gy.ravel() - dy,
-                         "y2": gy.ravel() + dy, "f": Z.ravel(), "level": np.sqrt(np.maximum(Z.ravel(), 0))})
+    # Only the cell centres and f travel to the browser; Vega derives the cell edges and √f. Cells overlap
+    # by 2 % so no hairline gaps show between them.
+    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
+    heat = pd.DataFrame({"x": gx.ravel().astype(np.float32), "y": gy.ravel().astype(np.float32),
+                         "f": Z.ravel().astype(np.float32)})
     xsc = alt.Scale(domain=[cx - h, cx + h], nice=False)
     ysc = alt.Scale(domain=[cy - h, cy + h], nice=False)
-    field = alt.Chart(heat).mark_rect().encode(
-        x=alt.X("x:Q", title=labels["x"], scale=xsc), x2="x2", y=alt.Y("y:Q", title=labels["y"], scale=ysc),
-        y2="y2", color=alt.Color("level:Q", title=labels["loss"], scale=alt.Scale(scheme="blues", type="quantize",
-                                                                                  nice=True),
-                                 legend=alt.Legend(orient="right", format=".2g")),
+    field = alt.Chart(heat).transform_calculate(
+        x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
+        level="sqrt(max(datum.f, 0))").mark_rect().encode(
+        x=alt.X("x0:Q", title=labels["x"], scale=xsc), x2="x1:Q", y=alt.Y("y0:Q", title=labels["y"], scale=ysc),
+        y2="y1:Q", color=alt.Color("level:Q", title=labels["loss"], scale=alt.Scale(scheme="blues", type="quantize",
+                                                                                    nice=True),
+                                   legend=alt.Legend(orient="right", format=".2g")),
         tooltip=[alt.Tooltip("f:Q", title="f", format=".4g")])
     frames = []
     for key, pts in paths.items():
