@@ -89,15 +89,18 @@ class Choice:
     help: str | None = None
     # Display names that are the same in every language (such as "float16").
     display: dict[str, str] = field(default_factory=dict)
+    # Or: translated display names, looked up as f"{labels}.{option}". Streamlit's URL binding would put the
+    # translated label in the URL, so such a choice keeps its stable option id in the URL by hand.
+    labels: str | None = None
 
     def show(self, option: str) -> str:
         return self.display.get(option, option)
 
     def valid(self, raw: str) -> bool:
-        return raw in {self.show(o) for o in self.options}
+        return raw in (self.options if self.labels else {self.show(o) for o in self.options})
 
     def accepted(self) -> str:
-        return ", ".join(self.show(o) for o in self.options)
+        return ", ".join(self.options if self.labels else (self.show(o) for o in self.options))
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ def widget(spec, t, where=st):
                                 placeholder=t(spec.placeholder) if spec.placeholder else None, **common)
     if isinstance(spec, Toggle):
         return where.toggle(label, spec.default, **common)
+    if isinstance(spec, Choice) and spec.labels:
+        return _translated_choice(spec, t, where, label, common["help"])
     if isinstance(spec, Choice):
         index = spec.options.index(spec.default)
         if spec.style == "radio":
@@ -155,6 +160,22 @@ def widget(spec, t, where=st):
             return spec.default if value is None else value
         return where.selectbox(label, spec.options, index, format_func=spec.show, **common)
     raise TypeError(f"unknown widget spec {spec!r}")
+
+
+def _translated_choice(spec: Choice, t, where, label: str, help: str | None):
+    """A select box with translated option names whose URL parameter is the option id."""
+    state, params = st.session_state, st.query_params
+    if spec.key not in state:  # first run of this page in this session: take the link's value
+        raw = params.get(spec.key)
+        state[spec.key] = raw if raw in spec.options else spec.default
+    value = where.selectbox(label, spec.options, format_func=lambda o: t(f"{spec.labels}.{o}"), key=spec.key,
+                            help=help)
+    if value == spec.default:
+        if spec.key in params:
+            del params[spec.key]
+    elif params.get(spec.key) != value:
+        params[spec.key] = value
+    return value
 
 
 def check_url(specs, t) -> None:
