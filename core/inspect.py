@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Inspection", "inspect_point"]
+__all__ = ["Inspection", "inspect_point", "near_saddle_start"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,30 @@ def inspect_point(fn, point, span: float, n: int = 81) -> Inspection:
     true = np.asarray(fn.f(pts), dtype=float)
     model = float(fn.f(p)) + t[None, :] * (vecs.T @ g)[:, None] + 0.5 * lam[:, None] * t[None, :] ** 2
     return Inspection(p, float(fn.f(p)), g, H, lam, vecs, grad_arrow, eig_arrows, t, true, model)
+
+
+def near_saddle_start(fn, saddle, along: float, across: float) -> np.ndarray:
+    """A start point next to a saddle: ``along`` on its attracting direction, ``across`` on its escaping one.
+
+    Parameters
+    ----------
+    fn : object with ``hess``
+    saddle : array_like, shape (2,)
+    along : float
+        Offset along the eigenvector of the largest eigenvalue (gradient descent is pulled back along it).
+    across : float
+        Offset along the eigenvector of the smallest (negative) eigenvalue; tiny means a long plateau.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2,)
+
+    Notes
+    -----
+    Near a saddle, gradient descent with step η multiplies the offset along eigenvector uᵢ by (1 − ηλᵢ):
+    the ``along`` part shrinks, the ``across`` part grows by (1 + η|λ|) per step, so it needs about
+    log(1/across)/log(1 + η|λ|) steps to leave: the plateau.
+    """
+    s = np.asarray(saddle, dtype=float)
+    lam, vecs = np.linalg.eigh(np.asarray(fn.hess(s), dtype=float))
+    return s + along * vecs[:, -1] + across * vecs[:, 0]

@@ -28,6 +28,7 @@ HOME = Page("home", "dashboard.py", ":material/home:")
 PAGES = (
     Page("softmax", "pages/softmax.py", ":material/calculate:"),
     Page("conditioning", "pages/conditioning.py", ":material/straighten:"),
+    Page("saddle", "pages/saddle.py", ":material/landscape:"),
 )
 _LANG_NAMES = {"en": "English", "zh": "中文"}
 

@@ -45,8 +45,9 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
     ).mark_rect().encode(
         x=alt.X("x0:Q", title=labels["x"], scale=xsc), x2="x1:Q",
         y=alt.Y("y0:Q", title=labels["y"], scale=ysc), y2="y1:Q",
-        color=alt.Color("f:Q", title=labels["f"], scale=alt.Scale(type="quantile", scheme="blues", count=10),
-                        legend=alt.Legend(orient="right", format=".3g")),
+        color=alt.Color("f:Q", title=labels["f"],
+                        scale=alt.Scale(type="quantile", scheme=alt.SchemeParams("blues", count=8)),
+                        legend=alt.Legend(orient="right", type="symbol", format=".3g", symbolType="square")),
         tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
                  alt.Tooltip("f:Q", format=".4g")])]
     if paths:
@@ -61,10 +62,11 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
                alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("y:Q", format=".4g")]
         layers.append(alt.Chart(df).mark_line(strokeWidth=2.5, clip=True).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), detail="method:N", order="step:Q",
-            color=alt.Color("method:N", scale=palette, legend=None), tooltip=tip))
+            stroke=alt.Stroke("method:N", scale=palette, legend=None), tooltip=tip))
         layers.append(alt.Chart(df).mark_circle(size=30, clip=True).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc),
-            color=alt.Color("method:N", title=labels["method"], scale=palette), tooltip=tip))
+            color=alt.Color("method:N", title=labels["method"], scale=palette,
+                            legend=alt.Legend(orient="right", labelLimit=260)), tooltip=tip))
     if arrows:
         adf = pd.DataFrame(arrows)
         # Arrow heads point along the arrow on screen (0° = up, clockwise), in this square map's scales.
@@ -86,16 +88,18 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
         layers.append(alt.Chart(cdf).mark_point(size=260, filled=True, stroke="#000", strokeWidth=1.5,
                                                 clip=True).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc),
-            color=alt.Color("kind_text:N", title=labels["kind"],
-                            scale=alt.Scale(domain=names, range=[KIND_STYLE[k][0] for k in kinds])),
+            fill=alt.Fill("kind_text:N", title=labels["kind"],
+                          scale=alt.Scale(domain=names, range=[KIND_STYLE[k][0] for k in kinds]),
+                          legend=alt.Legend(orient="right", labelLimit=260)),
             shape=alt.Shape("kind_text:N", title=labels["kind"],
-                            scale=alt.Scale(domain=names, range=[KIND_STYLE[k][1] for k in kinds])),
+                            scale=alt.Scale(domain=names, range=[KIND_STYLE[k][1] for k in kinds]),
+                            legend=alt.Legend(orient="right", labelLimit=260)),
             tooltip=[alt.Tooltip("kind_text:N", title=labels["kind"]), alt.Tooltip("text:N", title=labels["f"])]))
     if marker is not None:
         layers.append(alt.Chart(pd.DataFrame({"x": [marker[0]], "y": [marker[1]]})).mark_point(
             shape="circle", size=420, strokeWidth=3, color="#000", clip=True).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc)))
-    chart = alt.layer(*layers).resolve_scale(color="independent")
+    chart = alt.layer(*layers).resolve_scale(color="independent", stroke="independent")
     return finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE)
 
 
@@ -135,7 +139,7 @@ def curves_chart(curves: dict, colors: dict, labels: dict, log: bool = True):
         x=alt.X("step:Q", title=labels["x"]),
         y=alt.Y("v:Q", title=labels["y"], scale=alt.Scale(type="log") if log else alt.Undefined,
                 axis=alt.Axis(format=".0e") if log else alt.Undefined),
-        color=alt.Color("method:N", title=labels["method"],
+        color=alt.Color("method:N", title=labels["method"], legend=alt.Legend(columns=2),
                         scale=alt.Scale(domain=list(curves), range=[colors[k] for k in curves])),
         tooltip=[alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["x"]),
                  alt.Tooltip("v:Q", format=".4e", title=labels["y"])]),
