@@ -23,6 +23,7 @@ WORST = {
                 "lab_fmt": "float16", "shift": "2000"},
     "conditioning": {"typed": "true", "eps": "0.1", "lr": "2.2", "steps": "500",
                      "matrix": "; ".join(", ".join(f"{1 / (i + j + 1):.6g}" for j in range(6)) for i in range(6))},
+    "saddle": {"fn": "six_hump_camel", "steps": "1000", "lr": "0.3", "noise": "0.1", "dim": "150", "depth": "8"},
 }
 
 
@@ -74,7 +75,10 @@ def main():
             if at.exception:
                 raise SystemExit(f"{page.path} raised: {at.exception[0].value}")
             fresh = None
-            if name.endswith("cold"):
+            if name.endswith("cold") and page.id == "saddle":
+                def fresh(i, at=at):  # a new seed: new noise, new random matrices
+                    at.number_input(key="seed").set_value(i + 1)
+            elif name.endswith("cold"):
                 # A changed text entry misses every cache that depends on the page's main input.
                 key = "logits" if page.id == "softmax" else "matrix"
                 base = params[key]

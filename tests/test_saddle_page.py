@@ -25,7 +25,7 @@ def test_every_function_runs_in_both_languages(fn_id):
 
 @pytest.mark.parametrize("params", [
     {"px": "0", "py": "0", "lr": "0.001", "steps": "10", "noise": "0.0001", "seed": "0", "dim": "1", "depth": "2"},
-    {"px": "1", "py": "1", "lr": "0.3", "steps": "1000", "noise": "0.1", "seed": "9999", "dim": "200",
+    {"px": "1", "py": "1", "lr": "0.3", "steps": "1000", "noise": "0.1", "seed": "9999", "dim": "150",
      "depth": "8"},
     {"fn": "himmelblau", "px": "1", "py": "0", "lr": "0.3", "steps": "1000"},
     {"fn": "rosenbrock", "px": "0", "py": "1", "lr": "0.3", "steps": "1000"},

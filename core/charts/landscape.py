@@ -10,7 +10,8 @@ from core.charts.style import finish
 __all__ = ["landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart",
            "KIND_STYLE", "MAX_PATH_POINTS"]
 
-MAX_PATH_POINTS = 300
+MAX_PATH_POINTS = 150  # per path on a map; curves keep more (CURVE_POINTS)
+CURVE_POINTS = 400
 # Kind of a critical point → (colour, shape): the meaning is never carried by colour alone.
 KIND_STYLE = {"minimum": ("#009E73", "circle"), "maximum": ("#D55E00", "triangle-up"),
               "saddle": ("#CC79A7", "cross"), "degenerate": ("#E69F00", "diamond")}
@@ -130,7 +131,7 @@ def curves_chart(curves: dict, colors: dict, labels: dict, log: bool = True):
     """Values over steps, one line per method. labels: title, subtitle, x, y, method."""
     frames = []
     for name, values in curves.items():
-        idx, vals = _thin(np.asarray(values, dtype=float)[:, None])
+        idx, vals = _thin(np.asarray(values, dtype=float)[:, None], CURVE_POINTS)
         vals = vals[:, 0]
         ok = np.isfinite(vals) & ((vals > 0) if log else True)
         frames.append(pd.DataFrame({"step": idx[ok], "v": vals[ok], "method": name}))
