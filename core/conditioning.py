@@ -18,6 +18,9 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
+from core._checks import count as _count
+from core._checks import number as _positive
+
 __all__ = [
     "MAX_N", "MAX_ABS_ENTRY", "MAX_MATRIX_TEXT", "MAX_STEPS", "MAX_SAMPLES", "MAX_GRID", "OUTLINE_POINTS",
     "DIVERGED_LOSS", "HILBERT_DIGITS", "MatrixError", "Cloud", "HilbertDigits", "GDRun",
@@ -140,22 +143,8 @@ def _vector(v, n: int, name: str) -> np.ndarray:
     return out
 
 
-def _positive(value, name: str) -> float:
-    """A finite number > 0."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} must be a finite number > 0") from None
-    if not (math.isfinite(out) and out > 0):
-        raise ValueError(f"{name}={value!r} must be a finite number > 0")
-    return out
 
 
-def _count(value, name: str, lo: int, hi: int) -> int:
-    """An integer in [lo, hi]."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not lo <= value <= hi:
-        raise ValueError(f"{name}={value!r} must be an integer from {lo} to {hi}")
-    return int(value)
 
 
 def _tiny(s_max: float, n: int) -> float:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core._checks import count as _count
+from core._checks import number as _number
+
 __all__ = [
     "MAX_STEPS", "GRAD_TOL", "DIVERGED_FACTOR", "PGD_WAIT_TIME", "PGD_TRIES", "SINGULAR_COND",
     "MAX_N", "MAX_SAMPLES", "MAX_ENTRIES", "MAX_DEPTH",
@@ -57,22 +60,8 @@ def _point(p, name: str) -> np.ndarray:
     return out
 
 
-def _number(value, name: str, positive: bool) -> float:
-    """A finite number, > 0 if positive else ≥ 0."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = math.nan
-    if not math.isfinite(out) or (out <= 0 if positive else out < 0):
-        raise ValueError(f"{name}={value!r} must be a finite number {'> 0' if positive else '>= 0'}")
-    return out
 
 
-def _count(value, name: str, lo: int, hi: int) -> int:
-    """An integer in [lo, hi]."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not lo <= value <= hi:
-        raise ValueError(f"{name}={value!r} must be an integer from {lo} to {hi}")
-    return int(value)
 
 
 # --- optimizers near a saddle ---------------------------------------------------------------------------

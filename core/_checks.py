@@ -1,0 +1,24 @@
+"""Argument checks shared by the core modules: a ValueError naming the value and what is accepted."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def number(value, name: str, positive: bool = True) -> float:
+    """A finite number, > 0 if ``positive`` else ≥ 0."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = math.nan
+    if not math.isfinite(out) or (out <= 0 if positive else out < 0):
+        raise ValueError(f"{name}={value!r} must be a finite number {'> 0' if positive else '>= 0'}")
+    return out
+
+
+def count(value, name: str, lo: int, hi: int) -> int:
+    """An integer in [lo, hi]."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not lo <= value <= hi:
+        raise ValueError(f"{name}={value!r} must be an integer from {lo} to {hi}")
+    return int(value)
