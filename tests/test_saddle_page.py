@@ -90,3 +90,12 @@ def test_reproduce_snippet_runs():
     out = subprocess.run([sys.executable, "-c", at.code[-1].value], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "eigenvalues at the origin: [-2.  2.]" in out.stdout
+
+
+def test_language_switch_keeps_the_chosen_function():
+    """Regression guard: translated option labels change with the language, the chosen id must not."""
+    at = run("en", fn="himmelblau")
+    at.segmented_control(key="lang_switch").set_value("zh").run()
+    no_exception(at)
+    assert at.selectbox(key="fn").value == "himmelblau"
+    assert at.title[0].value == strings("zh")["saddle.title"]
