@@ -62,8 +62,7 @@ def _matrix(typed: bool, s1: float, s2: float, theta: float, text: str):
         return None
 
 
-def _descent(A, b, n):
-    lam = cd.hessian_eig(A)[0]
+def _descent(A, b, n, lam, vecs, kappa_h):
     if lam[-1] == 0:  # A = 0: f is constant, there is nothing to descend
         st.info(t("conditioning.gd.flat"))
         return 1.0, 1, np.zeros(n)
@@ -111,8 +110,7 @@ def _descent(A, b, n):
     if n == 2:
         center, half = cd.view_window(A, b, x0)
         xs, ys, Z = cd.loss_grid(A, b, center, half, n=45)
-        vals, vecs = cd.hessian_eig(A)
-        scaled = vecs * (0.8 * half * np.sqrt(vals / vals[-1]).clip(0.15, 1))
+        scaled = vecs * (0.8 * half * np.sqrt(lam / lam[-1]).clip(0.15, 1))
         chart(
             charts.landscape_chart,
             xs,
@@ -151,7 +149,6 @@ def _descent(A, b, n):
         },
     )
     measured, theory = _iterations()
-    kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
     chart(
         charts.iterations_chart,
         KAPPAS,
@@ -284,15 +281,16 @@ st.markdown(t("conditioning.hilbert.explain"))
 # 4. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
 st.header(t("conditioning.gd.heading"))
 st.markdown(t("conditioning.gd.derivation"))
-lr, steps, x0 = _descent(A, b, n)
+lam, vecs = cd.hessian_eig(A)  # curvatures of f: sections 4 and 5
+kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
+lr, steps, x0 = _descent(A, b, n, lam, vecs, kappa_h)
 
 # 5. Curvature ------------------------------------------------------------------------------------
 st.header(t("conditioning.curv.heading"))
-lam = cd.hessian_eig(A)[0]
 c1, c2, c3 = st.columns(3)
 c1.metric(t("conditioning.curv.lmax"), number_text(lam[-1], 4))
 c2.metric(t("conditioning.curv.lmin"), number_text(lam[0], 4))
-c3.metric(t("conditioning.curv.kappa_h"), number_text(cd.cond_numbers(cd.hessian(A))["singular"], 4))
+c3.metric(t("conditioning.curv.kappa_h"), number_text(kappa_h, 4))
 st.markdown(t("conditioning.curv.explain"))
 
 reproduce(

@@ -5,7 +5,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import finish
+from core.charts.style import finish, thin
 
 __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
            "lr_chart", "iterations_chart", "PATH_COLORS", "MAX_PATH_POINTS"]
@@ -15,12 +15,6 @@ LOSS_FLOOR = 1e-30
 PATH_COLORS = {"gd": "#D55E00", "newton": "#009E73", "cg": "#CC79A7"}
 
 
-def _thin(points: np.ndarray, limit: int = MAX_PATH_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and rows of a path with at most ``limit`` points, first and last kept."""
-    idx = np.arange(len(points))
-    if len(points) > limit:
-        idx = np.unique(np.linspace(0, len(points) - 1, limit).round().astype(int))
-    return idx, points[idx]
 
 
 def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
@@ -106,7 +100,7 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
         tooltip=[alt.Tooltip("f:Q", title="f", format=".4g")])
     frames = []
     for key, pts in paths.items():
-        idx, p = _thin(np.asarray(pts, dtype=float))
+        idx, p = thin(np.asarray(pts, dtype=float), MAX_PATH_POINTS)
         ok = np.all(np.isfinite(p), axis=1)
         frames.append(pd.DataFrame({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "key": key,
                                     "method": labels[key]}))
@@ -138,7 +132,7 @@ def loss_chart(curves: dict, labels: dict):
     frames = []
     for key, losses in curves.items():
         losses = np.asarray(losses, dtype=float)
-        idx, vals = _thin(losses[:, None])
+        idx, vals = thin(losses[:, None], MAX_PATH_POINTS)
         vals = vals[:, 0]
         ok = np.isfinite(vals)
         frames.append(pd.DataFrame({"step": idx[ok], "loss": np.maximum(vals[ok], LOSS_FLOOR),

@@ -5,7 +5,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import finish
+from core.charts.style import finish, thin
 
 __all__ = ["landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart",
            "KIND_STYLE", "MAX_PATH_POINTS"]
@@ -18,11 +18,6 @@ KIND_STYLE = {"minimum": ("#009E73", "circle"), "maximum": ("#D55E00", "triangle
 MAP_SIZE = 560
 
 
-def _thin(points: np.ndarray, limit: int = MAX_PATH_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    idx = np.arange(len(points))
-    if len(points) > limit:
-        idx = np.unique(np.linspace(0, len(points) - 1, limit).round().astype(int))
-    return idx, points[idx]
 
 
 def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=None, marker=None):
@@ -54,7 +49,7 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
     if paths:
         frames = []
         for name, (pts, _) in paths.items():
-            idx, p = _thin(np.asarray(pts, dtype=float))
+            idx, p = thin(np.asarray(pts, dtype=float), MAX_PATH_POINTS)
             ok = np.all(np.isfinite(p), axis=1)
             frames.append(pd.DataFrame({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "method": name}))
         df = pd.concat(frames, ignore_index=True)
@@ -131,7 +126,7 @@ def curves_chart(curves: dict, colors: dict, labels: dict, log: bool = True):
     """Values over steps, one line per method. labels: title, subtitle, x, y, method."""
     frames = []
     for name, values in curves.items():
-        idx, vals = _thin(np.asarray(values, dtype=float)[:, None], CURVE_POINTS)
+        idx, vals = thin(np.asarray(values, dtype=float)[:, None], CURVE_POINTS)
         vals = vals[:, 0]
         ok = np.isfinite(vals) & ((vals > 0) if log else True)
         frames.append(pd.DataFrame({"step": idx[ok], "v": vals[ok], "method": name}))

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 
-__all__ = ["finish", "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT"]
+__all__ = ["finish", "thin", "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT"]
 
 WIDTH = "container"
 HEIGHT = 420
@@ -27,3 +28,11 @@ def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT,
             .configure_legend(labelFontSize=14, titleFontSize=15, orient="bottom", symbolSize=160,
                               labelLimit=400)
             .configure_view(strokeWidth=0))
+
+
+def thin(points: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and rows of a path (or series) with at most ``limit`` rows, first and last kept."""
+    idx = np.arange(len(points))
+    if len(points) > limit:
+        idx = np.unique(np.linspace(0, len(points) - 1, limit).round().astype(int))
+    return idx, points[idx]
