@@ -65,8 +65,7 @@ def probability_chart(naive, stable, labels: dict):
         opacity=alt.condition("datum.bad", alt.value(0.0), alt.value(1.0)))
     bad = base.transform_filter("datum.bad").mark_text(fontSize=15 if n <= 16 else 10, fontWeight="bold",
                                                        color="#D55E00", baseline="bottom", dy=-2).encode(
-        y=alt.value(0), text="shown:N")
-    bad = bad.encode(y=alt.datum(0.02))
+        y=alt.datum(0.02), text="shown:N")  # the label sits where the missing bar would start
     return finish(alt.layer(bars, bad), labels["title"], labels.get("subtitle"), height=360)
 
 
