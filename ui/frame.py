@@ -29,6 +29,7 @@ PAGES = (
     Page("softmax", "pages/softmax.py", ":material/calculate:"),
     Page("conditioning", "pages/conditioning.py", ":material/straighten:"),
     Page("saddle", "pages/saddle.py", ":material/landscape:"),
+    Page("optimizers", "pages/optimizers.py", ":material/route:"),
 )
 _LANG_NAMES = {"en": "English", "zh": "中文"}
 

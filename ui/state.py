@@ -133,9 +133,14 @@ class Toggle:
         return "true, false"
 
 
-def widget(spec, t, where=st):
-    """Draw the widget for ``spec`` in ``where`` (``st``, a column, the sidebar) and return its value."""
-    common = dict(key=spec.key, bind="query-params", help=t(spec.help) if spec.help else None)
+def widget(spec, t, where=st, on_change=None, disabled=False):
+    """Draw the widget for ``spec`` in ``where`` (``st``, a column, the sidebar) and return its value.
+
+    ``on_change`` runs before the next rerun when the user changes the value (for example to load the
+    settings that suit a newly chosen function).
+    """
+    common = dict(key=spec.key, bind="query-params", help=t(spec.help) if spec.help else None,
+                  on_change=on_change, disabled=disabled)
     label = t(spec.label)
     if isinstance(spec, Slider):
         return where.slider(label, spec.min, spec.max, spec.default, spec.step, format=spec.format, **common)
@@ -149,7 +154,7 @@ def widget(spec, t, where=st):
     if isinstance(spec, Toggle):
         return where.toggle(label, spec.default, **common)
     if isinstance(spec, Choice) and spec.labels:
-        return _translated_choice(spec, t, where, label, common["help"])
+        return _translated_choice(spec, t, where, label, common["help"], on_change, disabled)
     if isinstance(spec, Choice):
         index = spec.options.index(spec.default)
         if spec.style == "radio":
@@ -162,14 +167,14 @@ def widget(spec, t, where=st):
     raise TypeError(f"unknown widget spec {spec!r}")
 
 
-def _translated_choice(spec: Choice, t, where, label: str, help: str | None):
+def _translated_choice(spec: Choice, t, where, label: str, help: str | None, on_change=None, disabled=False):
     """A select box with translated option names whose URL parameter is the option id."""
     state, params = st.session_state, st.query_params
     if spec.key not in state:  # first run of this page in this session: take the link's value
         raw = params.get(spec.key)
         state[spec.key] = raw if raw in spec.options else spec.default
     value = where.selectbox(label, spec.options, format_func=lambda o: t(f"{spec.labels}.{o}"), key=spec.key,
-                            help=help)
+                            help=help, on_change=on_change, disabled=disabled)
     if value == spec.default:
         if spec.key in params:
             del params[spec.key]

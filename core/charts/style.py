@@ -1,10 +1,12 @@
 """One look for every chart: fonts readable on a projector, colour-blind-safe colours."""
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import numpy as np
 
-__all__ = ["finish", "thin", "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT"]
+__all__ = ["finish", "thin", "wrap_text", "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT"]
 
 WIDTH = "container"
 HEIGHT = 420
@@ -15,8 +17,31 @@ _PADDING = {"top": 14, "left": 8, "right": 16, "bottom": 8}
 METHOD_DASH = {"naive": [6, 4], "stable": [1, 0]}
 
 
-def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT, width=WIDTH):
-    """Title, size and large fonts for a chart about to be shown."""
+def wrap_text(text: str, limit: int) -> list[str]:
+    """Split a subtitle into lines of at most ``limit`` units (a CJK character counts 2), at spaces where there
+    are any: Vega titles do not wrap by themselves and would be cut with an ellipsis."""
+    lines, line, size = [], "", 0
+    tokens = re.findall(r"[\u2e80-\u9fff\uff00-\uffef]|[^\s\u2e80-\u9fff\uff00-\uffef]+\s*|\s+", text)
+    for tok in tokens:
+        w = sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in tok.rstrip())
+        if line and size + w > limit:
+            lines.append(line.rstrip())
+            line, size = "", 0
+        line += tok
+        size += len(tok) - len(tok.rstrip()) + w
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT, width=WIDTH, wrap: int | None = None):
+    """Title, size and large fonts for a chart about to be shown.
+
+    ``wrap``: characters per subtitle line (default: about what fits the chart's width, 100 for a full-width one).
+    """
+    if subtitle:
+        limit = wrap or (max(40, int(width) // 8) if isinstance(width, int) else 100)
+        subtitle = wrap_text(subtitle, limit)
     heading = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start", fontSize=20,
                               subtitleFontSize=15, subtitleColor="#444")
     # A fixed width means the plot itself is that size (equal axes stay equal); "container" fits the page.
