@@ -24,6 +24,13 @@ WORST = {
     "conditioning": {"typed": "true", "eps": "0.1", "lr": "2.2", "steps": "500",
                      "matrix": "; ".join(", ".join(f"{1 / (i + j + 1):.6g}" for j in range(6)) for i in range(6))},
     "saddle": {"fn": "six_hump_camel", "steps": "1000", "lr": "0.3", "noise": "0.1", "dim": "150", "depth": "8"},
+    # all nine optimizers for the maximum 1000 steps on Rosenbrock; SGD with batch 1 for 20 epochs (4,000 steps)
+    "optimizers": {"fn": "rosenbrock", "steps": "1000", "sx": "-1.5", "sy": "2", "inside": "adagrad",
+                   **{f"on_{k}": "true" for k in ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+                                                  "newton", "bfgs", "lbfgs")},
+                   "lr_gd": "0.001", "lr_momentum": "0.0002", "lr_nesterov": "0.0002", "lr_adagrad": "0.5",
+                   "lr_rmsprop": "0.01", "lr_adam": "0.05", "task": "logistic", "batch": "1", "epochs": "20",
+                   "lr_sgd": "0.05", "n1": "200"},
 }
 
 
@@ -77,6 +84,10 @@ def main():
             fresh = None
             if name.endswith("cold") and page.id == "saddle":
                 def fresh(i, at=at):  # a new seed: new noise, new random matrices
+                    at.number_input(key="seed").set_value(i + 1)
+            elif name.endswith("cold") and page.id == "optimizers":
+                def fresh(i, at=at):  # a new start point and a new data seed: every race and SGD cache misses
+                    at.slider(key="sx").set_value(round(-1.45 + 0.05 * i, 2))
                     at.number_input(key="seed").set_value(i + 1)
             elif name.endswith("cold"):
                 # A changed text entry misses every cache that depends on the page's main input.

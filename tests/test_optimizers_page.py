@@ -44,7 +44,7 @@ def test_every_function_runs_in_both_languages_with_every_optimizer(fn_id):
     {**ALL_ON, "fn": "beale", "steps": "10", "sx": "5", "sy": "5", "m_lbfgs": "20"},
     {"fn1": "ascent", "x1": "6", "a1": "1.5", "n1": "200"},
     {"fn1": "cubic", "x1": "-6", "a1": "0.001", "n1": "1"},
-    {"task": "logistic", "batch": "1", "lr_sgd": "2", "epochs": "50", "last": "drop", "seed": "9999"},
+    {"task": "logistic", "batch": "1", "lr_sgd": "2", "epochs": "20", "last": "drop", "seed": "9999"},
     {"task": "linear", "batch": "200", "lr_sgd": "2", "epochs": "1"},
     {"kappa": "1000", "theta": "90", "inside": "adagrad"},
     {"inside": "momentum", "on_momentum": "false"},

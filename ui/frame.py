@@ -97,7 +97,9 @@ def reproduce(t: Translator, code: str) -> None:
 def _spec(_builder, name: str, args: tuple, kwargs: dict) -> dict:
     # Building and validating an Altair chart costs tens of milliseconds; the spec of a chart whose
     # inputs did not change since the last run is reused, so one slider redraws one chart.
-    return _builder(*args, **kwargs).to_dict()
+    # Validation against the Vega-Lite schema is left to the tests (every builder's spec is validated there);
+    # here it would cost as much as building the chart.
+    return _builder(*args, **kwargs).to_dict(validate=False)
 
 
 def chart(builder, *args, **kwargs) -> None:

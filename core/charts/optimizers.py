@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import finish, thin
+from core.charts.style import attach, compact, finish, thin
 
 __all__ = ["curve_1d", "x_over_steps", "directional_chart", "race_map", "series_chart", "state_map",
            "data_fit_chart", "loglog_chart", "OPTIMIZER_STYLE", "MAX_RACE_POINTS"]
@@ -23,10 +23,6 @@ OPTIMIZER_STYLE = {
 }
 
 
-def _f32(a) -> np.ndarray:
-    return np.asarray(a, dtype=np.float64).astype(np.float32)
-
-
 def curve_1d(xs, fs, path_x, path_f, slopes, labels: dict, window=None):
     """f(x) with the iterates on it and, at the step the in-chart slider picks, the tangent line.
 
@@ -39,7 +35,7 @@ def curve_1d(xs, fs, path_x, path_f, slopes, labels: dict, window=None):
     span = float(np.ptp(fs[ok])) or 1.0
     ylo, yhi = float(fs[ok].min()) - 0.08 * span, float(fs[ok].max()) + 0.08 * span
     xsc, ysc = alt.Scale(domain=[lo, hi], nice=False), alt.Scale(domain=[ylo, yhi], nice=False)
-    curve = alt.Chart(pd.DataFrame({"x": _f32(xs[ok]), "f": _f32(fs[ok])})).mark_line(
+    curve = alt.Chart(pd.DataFrame({"x": compact(xs[ok], 6), "f": compact(fs[ok], 6)})).mark_line(
         color="#0072B2", strokeWidth=3).encode(x=alt.X("x:Q", title=labels["x"], scale=xsc),
                                                 y=alt.Y("f:Q", title=labels["y"], scale=ysc))
     idx, pts = thin(np.column_stack([path_x, path_f, slopes]).astype(float), MAX_SERIES_POINTS)
@@ -134,8 +130,8 @@ def _map_layers(xs, ys, Z, labels: dict):
     gx, gy = np.meshgrid(xs, ys)
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51
     ok = np.isfinite(Z)
-    heat = pd.DataFrame({"x": _f32(gx[ok]), "y": _f32(gy[ok]), "f": _f32(Z[ok])})
-    bands = alt.Chart(heat).transform_calculate(
+    heat = pd.DataFrame({"x": compact(gx[ok], 6), "y": compact(gy[ok], 6), "f": compact(Z[ok], 4)})
+    bands = alt.Chart(alt.Data(name="heat")).transform_calculate(
         x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
     ).mark_rect(opacity=0.85).encode(
         x=alt.X("x0:Q", title=labels["x"], scale=xsc, axis=alt.Axis(tickCount=8, labelFlush=True)), x2="x1:Q",
@@ -145,16 +141,16 @@ def _map_layers(xs, ys, Z, labels: dict):
                         legend=alt.Legend(orient="right", type="symbol", format=".3g", symbolType="square")),
         tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
                  alt.Tooltip("f:Q", format=".4g")])
-    return bands, xsc, ysc
+    return bands, xsc, ysc, heat
 
 
 def _paths_frame(paths: dict) -> pd.DataFrame:
     frames = []
-    for name, (pts, _label) in paths.items():
+    for pts, label in paths.values():
         idx, p = thin(np.asarray(pts, dtype=float), MAX_RACE_POINTS)
         ok = np.all(np.isfinite(p), axis=1)
-        frames.append(pd.DataFrame({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "key": name,
-                                    "method": _label}))
+        frames.append(pd.DataFrame({"x": compact(p[ok, 0], 7), "y": compact(p[ok, 1], 7), "step": idx[ok],
+                                    "method": label}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -166,7 +162,7 @@ def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
     the chosen step a path is solid, after it faint, and the marker sits at the last iterate ≤ that step.
     labels: title, subtitle, x, y, f, method, step, scrub, minimum.
     """
-    bands, xsc, ysc = _map_layers(xs, ys, Z, labels)
+    bands, xsc, ysc, heat = _map_layers(xs, ys, Z, labels)
     df = _paths_frame(paths)
     keys = list(paths)
     names = [paths[k][1] for k in keys]
@@ -179,8 +175,8 @@ def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
                                                                               name=labels["scrub"] + " "))
     tip = [alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["step"]),
            alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g")]
-    base = alt.Chart(df).encode(x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), detail="method:N",
-                                order="step:Q")
+    base = alt.Chart(alt.Data(name="paths")).encode(x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc),
+                                                    detail="method:N", order="step:Q")
     faint = base.mark_line(strokeWidth=1.5, opacity=0.35, clip=True).encode(
         stroke=alt.Stroke("method:N", sort=names, scale=palette, legend=None), strokeDash=dash)
     done = base.mark_line(strokeWidth=3, clip=True).encode(color=colour, strokeDash=dash, tooltip=tip
@@ -204,7 +200,8 @@ def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
                                                 stroke="#000", strokeWidth=1, clip=True).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), tooltip=[alt.Tooltip("name:N", title=" ")]))
     chart = alt.layer(*layers).add_params(scrub).resolve_scale(color="independent", stroke="independent")
-    return finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE)
+    return attach(finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE),
+                  heat=heat, paths=df)
 
 
 def state_map(xs, ys, Z, path, vectors, labels: dict, count: int = 14):
@@ -213,7 +210,7 @@ def state_map(xs, ys, Z, path, vectors, labels: dict, count: int = 14):
     path, vectors: (k×2) arrays, row by row; the arrows are scaled together so the longest is 12 % of the map.
     labels: title, subtitle, x, y, f, step.
     """
-    bands, xsc, ysc = _map_layers(xs, ys, Z, labels)
+    bands, xsc, ysc, heat = _map_layers(xs, ys, Z, labels)
     idx, p = thin(np.asarray(path, float), MAX_RACE_POINTS)
     pdf = pd.DataFrame({"x": p[:, 0], "y": p[:, 1], "step": idx})
     line = alt.Chart(pdf).mark_line(color="#D55E00", strokeWidth=2.5, clip=True).encode(
@@ -239,7 +236,7 @@ def state_map(xs, ys, Z, path, vectors, labels: dict, count: int = 14):
                                                        angle=alt.Angle("angle:Q", scale=None),
                                                        tooltip=[alt.Tooltip("step:Q", title=labels["step"])])
     chart = alt.layer(bands, line, shaft, head)
-    return finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE)
+    return attach(finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE), heat=heat)
 
 
 def series_chart(series: dict, labels: dict, scale: str = "log", colors: dict | None = None,

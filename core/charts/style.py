@@ -6,7 +6,8 @@ import re
 import altair as alt
 import numpy as np
 
-__all__ = ["finish", "thin", "wrap_text", "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT"]
+__all__ = ["finish", "thin", "wrap_text", "compact", "attach", "WithData", "FORMAT_COLORS", "METHOD_DASH", "WIDTH",
+           "HEIGHT"]
 
 WIDTH = "container"
 HEIGHT = 420
@@ -61,3 +62,31 @@ def thin(points: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
     if len(points) > limit:
         idx = np.unique(np.linspace(0, len(points) - 1, limit).round().astype(int))
     return idx, points[idx]
+
+
+def compact(values, digits: int = 4) -> np.ndarray:
+    """Values rounded to ``digits`` significant digits: the JSON sent to the browser stays short (a float32 would
+    be written with 17 digits), and the eye cannot tell the difference on a chart."""
+    return np.char.mod(f"%.{digits}g", np.asarray(values, dtype=np.float64)).astype(np.float64)
+
+
+class WithData:
+    """A finished chart whose large datasets are added only to its final spec (see `attach`)."""
+
+    def __init__(self, chart, frames: dict):
+        self.chart, self.frames = chart, frames
+
+    def to_dict(self, validate: bool = True) -> dict:
+        spec = self.chart.to_dict(validate=validate)
+        spec.setdefault("datasets", {}).update({name: df.to_dict("records") for name, df in self.frames.items()})
+        return spec
+
+
+def attach(chart, **frames) -> WithData:
+    """The finished chart with these DataFrames as top-level ``datasets``, referred to by name in its layers
+    (``alt.Data(name=...)``).
+
+    Altair deep-copies (and validates) a chart's inline data at every layer, parameter and configure step; for
+    a map of thousands of cells that costs far more than drawing it. Named data skips all of that.
+    """
+    return WithData(chart, frames)
