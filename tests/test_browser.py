@@ -110,3 +110,24 @@ def test_first_visit_follows_the_browser_language(app_url, browser, locale, lang
     assert page.locator("h1").first.inner_text().strip() == strings(lang)["softmax.title"]
     assert f"lang={lang}" in page.url
     context.close()
+
+
+def test_race_scrubber_moves_markers_without_a_server_round_trip(app_url, browser):
+    """The optimizer race's step slider is a Vega parameter: the chart redraws, the script never reruns."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/optimizers?lang=en")
+    wait_ready(page)
+    title = strings("en")["optimizers.race.map_title"]
+    chart = page.locator(".vega-embed").filter(has_text=title).first
+    chart.scroll_into_view_if_needed()
+    slider = chart.locator('.vega-bindings input[type="range"]')
+    assert slider.count() == 1
+    before = chart.locator("svg").inner_html()
+    page.evaluate("""() => { window.__reruns = 0; new MutationObserver(() => {
+        if (document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'running') window.__reruns++;
+        }).observe(document.querySelector('[data-testid="stApp"]'), {attributes: true}); }""")
+    slider.evaluate("(el) => { el.value = 3; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.wait_for_timeout(800)
+    assert chart.locator("svg").inner_html() != before
+    assert page.evaluate("window.__reruns") == 0
+    page.close()
