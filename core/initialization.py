@@ -54,20 +54,15 @@ MAX_PRODUCT_SEEDS = 8
 MAX_POWER = 100_000
 
 _DTYPES = {name: np.dtype(name) for name in DTYPES}
-# float16 matrix products accumulate in float32 and are rounded to float16 once, like fp16 tensor cores
-# (numpy's own float16 matmul has no BLAS and is ~100× slower); elementwise float16 ufuncs already compute
-# each result in float32 and round it. Every stored value is a value of the format.
-_ACCUMULATE = {"float16": np.dtype(np.float32), "float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+# The passes hold float16 values in float32 arrays and round every result to float16's grid and range
+# (_round_to): the same numbers as float16 storage, whose arithmetic numpy also does in float32 one operation
+# at a time, but matrix products run in BLAS (numpy's float16 matmul has none and is ~100× slower) and
+# accumulate in float32, like fp16 tensor cores.
+_STORAGE = {"float16": np.dtype(np.float32), "float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 _MAX_SEED = 2**63 - 1
-_F16_TINY = 2.0**-14  # smallest normal float16
-_F16_SUB, _F16_SUB_INV = 2.0**-24, 2.0**24  # float16's subnormal spacing
-_F16_OVERFLOW = 65520.0  # halfway between float16's max 65504 and 65536: from here on, rounding gives inf
-# |x| in [_F16_TINY, _F16_OVERFLOW) as a range of bit patterns: (unsigned type, start, length)
-_F16_FAST = {
-    name: (np.dtype(uint).type, np.array(_F16_TINY, name).view(uint)[()],
-           np.array(_F16_OVERFLOW, name).view(uint)[()] - np.array(_F16_TINY, name).view(uint)[()])
-    for name, uint in (("float32", np.uint32), ("float64", np.uint64))
-}
+_F16_MAX = 65504.0
+_F16_MIN_EXP = -24  # float16's subnormal spacing is 2⁻²⁴
+_F16_MANT = 11  # significant bits of float16
 
 
 # --- activations ----------------------------------------------------------------------------------------
@@ -92,25 +87,20 @@ class Activation:
 
 
 def _round_to(x: np.ndarray, dt: np.dtype) -> np.ndarray:
-    """x rounded to format dt (round to nearest even, overflow to ±inf, underflow to subnormals and 0).
+    """x rounded to the numbers of format dt, in dt's storage type (float16 values stay in float32 arrays).
 
-    numpy converts to float16 through a slow scalar path (~50× slower) whenever the result underflows or
-    overflows, exactly the cases this module is about; pre-rounding those entries on float16's subnormal grid
-    (multiples of 2⁻²⁴, ties to even) and to ±inf makes every conversion exact and fast, with the same result.
+    Rounding to float16 is done in the input's own arithmetic: to nearest, ties to even, on the grid
+    2^(e − 10) of x's binade (never finer than the subnormal spacing 2⁻²⁴), and to ±inf beyond 65504. This is
+    exactly numpy's astype(float16), which is slow for results that underflow or overflow.
     """
-    if dt != np.float16 or x.dtype == np.float16:
+    if dt != np.float16:
         return x.astype(dt, copy=False)
-    uint, lo, span = _F16_FAST[x.dtype.name]
-    magnitude = x.view(uint) & ~uint(0) >> uint(1)  # the bits without the sign, ordered like |x|
-    magnitude -= lo  # wraps around: [lo, lo + span) ↦ [0, span)
-    slow = np.flatnonzero(magnitude >= span)  # (zeros land here too; redoing them is harmless)
-    if slow.size:
-        y = x.reshape(-1).copy()
-        v = y[slow]
-        with np.errstate(all="ignore"):
-            y[slow] = np.where(np.abs(v) < _F16_TINY, np.round(v * _F16_SUB_INV) * _F16_SUB, v * np.inf)
-        x = y.reshape(x.shape)
-    return x.astype(np.float16)
+    with np.errstate(all="ignore"):
+        _, e = np.frexp(x)  # |x| in [2^(e−1), 2^e)
+        step = np.maximum(e - _F16_MANT, _F16_MIN_EXP)
+        r = np.ldexp(np.rint(np.ldexp(x, -step)), step)
+        r = np.where(np.abs(r) > _F16_MAX, x * np.inf, r)
+    return r.astype(_STORAGE["float16"], copy=False)
 
 
 def _float_array(x) -> np.ndarray:
@@ -127,7 +117,7 @@ def _elementwise(fn):
         x = _float_array(x)
         with np.errstate(under="ignore"):
             if x.dtype == np.float16:
-                return _round_to(fn(x.astype(np.float32)), x.dtype)
+                return _round_to(fn(x.astype(np.float32)), x.dtype).astype(np.float16)
             return fn(x)
 
     return apply
@@ -376,7 +366,7 @@ def _draw_into(scheme: str, sigma: float, rng: np.random.Generator, out: np.ndar
         rng.standard_normal(out=buf)
         buf *= sigma
     if not direct:
-        np.copyto(out, buf if dt is None or out.dtype == dt else _round_to(buf, dt), casting="same_kind")
+        np.copyto(out, buf if dt is None else _round_to(buf, dt), casting="same_kind")
 
 
 def _draw(scheme: str, sigma: float, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -497,9 +487,9 @@ def network_weights(depth: int, width: int, init: str, seed: int = 0, std: float
 
 
 def _weights(depth: int, width: int, scheme: str, sigma: float, seed: int, dt: np.dtype) -> np.ndarray:
-    """network_weights rounded to dt, stored in dt's accumulation type (the matmuls read them there)."""
+    """network_weights rounded to dt, in dt's storage type."""
     rng = _streams(seed)[1]
-    out = np.empty((depth, width, width), dtype=_ACCUMULATE[dt.name])
+    out = np.empty((depth, width, width), dtype=_STORAGE[dt.name])
     buf = None if out.dtype == np.float64 else np.empty((width, width))
     for Wt in out:
         _draw_into(scheme, sigma, rng, Wt, dt, buf)
@@ -526,38 +516,37 @@ def _loss_scale(value) -> float:
 
 
 def _matmul(a: np.ndarray, b: np.ndarray, dt: np.dtype) -> np.ndarray:
-    """a @ b accumulated in the format's accumulation type and rounded to dt."""
-    acc = _ACCUMULATE[dt.name]
-    return _round_to(a.astype(acc, copy=False) @ b.astype(acc, copy=False), dt)
+    """a @ b of stored values, accumulated in the storage type and rounded to dt."""
+    return _round_to(a @ b, dt)
 
 
 def _forward(h0: np.ndarray, W: np.ndarray, act: Activation, dt: np.dtype, residual: bool):
-    """h₀ … h_depth and z₁ … z_depth, every value rounded to dt."""
+    """h₀ … h_depth and z₁ … z_depth, every value rounded to dt (W already stored in dt)."""
     hs, zs = [_round_to(h0, dt)], []
     with np.errstate(all="ignore"):
         for Wt in W:
             z = _matmul(hs[-1], Wt, dt)
-            a = act.f(z)
-            hs.append(hs[-1] + a if residual else a)
+            a = _round_to(act.f(z), dt)
+            hs.append(_round_to(hs[-1] + a, dt) if residual else a)
             zs.append(z)
     return hs, zs
 
 
 def _backward(hs, zs, W, act: Activation, dt: np.dtype, residual: bool, scale: float):
     """Yield (t, S·∂L/∂W_t, ∂L/∂W_t) for t = depth … 1, every value rounded to dt."""
-    acc = _ACCUMULATE[dt.name]
+    store = _STORAGE[dt.name].type
     batch = hs[0].shape[0]
     with np.errstate(all="ignore"):
-        # S·∂L/∂h_depth = S·h_depth/batch; the factor S/batch is kept in the accumulation type (S > 65504 is
-        # not a float16 number), as AMP keeps its scale in float32
-        g = _round_to(hs[-1].astype(acc) * acc.type(scale / batch), dt)
+        # S·∂L/∂h_depth = S·h_depth/batch with the factor S/batch in the storage type (S > 65504 is not a
+        # float16 number; AMP keeps its scale in float32)
+        g = _round_to(hs[-1] * store(scale / batch), dt)
         for t in range(len(zs), 0, -1):
-            dz = g * act.df(zs[t - 1])
+            dz = _round_to(g * _round_to(act.df(zs[t - 1]), dt), dt)
             G_scaled = _matmul(hs[t - 1].T, dz, dt)
-            G = G_scaled if scale == 1 else _round_to(G_scaled.astype(acc) / acc.type(scale), dt)
+            G = G_scaled if scale == 1 else _round_to(G_scaled / store(scale), dt)
             if t > 1:
                 back = _matmul(dz, W[t - 1].T, dt)
-                g = g + back if residual else back
+                g = _round_to(g + back, dt) if residual else back
             yield t, G_scaled, G
 
 
@@ -581,9 +570,13 @@ def _inputs(h0, W) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _loss(h: np.ndarray) -> float:
-    """L = ‖h‖²/(2·batch) in float64 from the stored values."""
+    """L = ‖h‖²/(2·batch) in float64 from the stored values (inf beyond float64's range)."""
+    x = h.astype(np.float64, copy=False).ravel()
     with np.errstate(over="ignore"):
-        return 0.5 * _norm(h) ** 2 / h.shape[0]
+        squares = float(np.dot(x, x))
+        if squares < 1e-280:  # tiny values whose squares underflow
+            squares = _norm(h) ** 2
+    return 0.5 * squares / h.shape[0]
 
 
 def loss_and_gradients(h0, weights, activation: str, dtype: str = "float64", residual: bool = False,
@@ -628,11 +621,11 @@ def loss_and_gradients(h0, weights, activation: str, dtype: str = "float64", res
     dt = _DTYPES[_dtype_name(dtype)]
     residual = _flag(residual, "residual")
     scale = _loss_scale(loss_scale)
-    Wd = _round_to(W, dt).astype(_ACCUMULATE[dt.name])
+    Wd = _round_to(W, dt)
     hs, zs = _forward(h0, Wd, act, dt, residual)
     grads = np.empty(W.shape, dtype=dt)
     for t, _, G in _backward(hs, zs, Wd, act, dt, residual, scale):
-        grads[t - 1] = G
+        grads[t - 1] = G  # exact: G holds numbers of dt
     return _loss(hs[-1]), grads
 
 
@@ -769,10 +762,10 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
 
     Clipping (torch.nn.utils.clip_grad_norm_): all gradients are multiplied by
     min(1, clip/(total + `CLIP_EPS`)), total = √(Σ_t ‖∂L/∂W_t‖²); a non-finite total gives nan norms, as in
-    PyTorch. Loss scaling (fp16 mixed precision): values below float16's smallest subnormal 6·10⁻⁸ flush to 0
-    in the backward pass; S lifts them, and too large an S overflows to inf. The unscaling is in dtype too,
-    so gradients that are themselves below 6·10⁻⁸ underflow again there (AMP unscales in float32 master
-    gradients); the "backward_scaled" markers show the scaled pass.
+    PyTorch. Loss scaling (fp16 mixed precision): in the backward pass, values below about float16's smallest
+    subnormal 6·10⁻⁸ round to 0; S lifts them, and too large an S overflows to inf (and inf − inf to nan).
+    The unscaling is in dtype too, so gradients that are themselves below 6·10⁻⁸ underflow again there (AMP
+    unscales in float32 master gradients); the "backward_scaled" markers show the scaled pass.
 
     Zero markers: forward, every entry of h_t is exactly 0. Backward, every entry of the gradient is exactly
     0, or at least `ZERO_FRACTION` of the entries that could be non-zero are 0 — entry (i, j) could be
@@ -782,14 +775,15 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     ``predicted_var`` is the variance argument for the identity activation: Var[h_t] = nσ² Var[h_{t−1}]
     (residual: (1 + nσ²) Var[h_{t−1}]), with n = width and σ² the weights' variance.
 
-    Memory grows with depth·batch·width (stored activations) and depth·width² (weights): about 0.3 GB at
-    the float64 limits.
+    Memory grows with depth·batch·width (stored activations) and depth·width² (weights): about 0.45 GB at
+    the float64 limits, 0.27 GB at batch 64.
 
     Examples
     --------
-    >>> p = propagate(50, 64, "identity", "normal", std=1.0)
-    >>> bool(p.forward_std[-1] > 1e20), p.first_inf["forward"]
-    (True, 22)
+    Plain N(0, 1) weights multiply the signal by √64 = 8 per layer; the layer where it overflows:
+
+    >>> [propagate(50, 64, "identity", "normal", std=1.0, dtype=d).first_inf["forward"] for d in DTYPES]
+    [5, 42, None]
     """
     depth = _count(depth, "depth", 1, MAX_DEPTH)
     width = _count(width, "width", MIN_WIDTH, MAX_WIDTH)
@@ -820,7 +814,6 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     grad_norm = np.empty(depth)
     zero_fraction = np.empty(depth)
     for t, G_scaled, G in _backward(hs, zs, W, act, dt, residual, scale):
-        # the statistics read float64 copies: exact, and much faster than float16 comparisons in numpy
         same = G_scaled is G
         G = G.astype(np.float64, copy=False)
         G_scaled = G if same else G_scaled.astype(np.float64, copy=False)
@@ -837,7 +830,8 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
         total = _norm(grad_norm)  # √(Σ‖G_t‖²), without overflow of the squares
         coef = clipped = clipped_total = None
         if clip is not None:
-            coef = min(1.0, clip / (total + CLIP_EPS))
+            coef = clip / (total + CLIP_EPS)
+            coef = 1.0 if coef > 1 else coef  # a nan total stays nan, as in PyTorch
             clipped = grad_norm * coef
             clipped_total = total * coef
         input_var = _std_of(hs[0]) ** 2
