@@ -284,12 +284,12 @@ else:
     with left:
         chart(charts.series_chart, {name[k]: traces[k].losses for k in chosen},
               {"title": t("optimizers.race.loss_title"), "subtitle": t("optimizers.race.loss_sub"),
-               "x": t("optimizers.step"), "y": "f", "series": t("optimizers.method"), "wrap": 58}, "symlog", colors,
+               "x": t("optimizers.step"), "y": "f", "series": t("optimizers.method"), "wrap": 52}, "symlog", colors,
               dashes)
     with right:
         chart(charts.series_chart, {name[k]: traces[k].grad_norms for k in chosen},
               {"title": t("optimizers.race.grad_title"), "subtitle": t("optimizers.race.grad_sub"),
-               "x": t("optimizers.step"), "y": "‖∇f‖", "series": t("optimizers.method"), "wrap": 58}, "log", colors,
+               "x": t("optimizers.step"), "y": "‖∇f‖", "series": t("optimizers.method"), "wrap": 52}, "log", colors,
               dashes)
 
     def _status(tr) -> str:
@@ -329,12 +329,12 @@ left, right = st.columns(2)
 with left:
     chart(charts.series_chart, left_series, {"title": t("optimizers.inside.state_title"),
                                              "subtitle": t(f"optimizers.inside.state_sub.{inside}"),
-                                             "x": t("optimizers.step"), "y": t("optimizers.inside.value"), "wrap": 58},
+                                             "x": t("optimizers.step"), "y": t("optimizers.inside.value"), "wrap": 52},
           "log" if left_log else "linear")
 with right:
     chart(charts.series_chart, right_series, {"title": t("optimizers.inside.right_title"),
                                               "subtitle": t(f"optimizers.inside.right_sub.{inside}"),
-                                              "x": t("optimizers.step"), "y": t("optimizers.inside.value"), "wrap": 58},
+                                              "x": t("optimizers.step"), "y": t("optimizers.inside.value"), "wrap": 52},
           "log" if right_log else "linear")
 st.markdown(t(f"optimizers.inside.explain.{inside}"))
 
@@ -354,7 +354,7 @@ with left:
     chart(charts.series_chart, {label_b[b]: (sgd.epoch_axis(r, N_DATA), r.full_loss - loss_star)
                                 for b, r in runs.items()},
           {"title": t("optimizers.sgd.loss_title"), "subtitle": t("optimizers.sgd.loss_sub"),
-           "x": t("optimizers.sgd.epoch"), "y": t("optimizers.sgd.gap"), "wrap": 58,
+           "x": t("optimizers.sgd.epoch"), "y": t("optimizers.sgd.gap"), "wrap": 52,
            "series": t("optimizers.sgd.batch_series")},
           "log")
 with right:
@@ -362,7 +362,7 @@ with right:
     fits = {label_b[b]: sgd.predict(problem, r.ws[-1], gx) for b, r in runs.items()}
     chart(charts.data_fit_chart, problem.X, problem.y, gx, fits,
           {"title": t(f"optimizers.sgd.fit_title.{task}"), "subtitle": t("optimizers.sgd.fit_sub"), "x": "x",
-           "y": "y", "series": t("optimizers.sgd.batch_series"), "wrap": 58, "data": t("optimizers.sgd.data")})
+           "y": "y", "series": t("optimizers.sgd.batch_series"), "wrap": 52, "data": t("optimizers.sgd.data")})
 for b, r in runs.items():
     if r.diverged:
         st.warning(t("optimizers.sgd.diverged", b=b, k=r.stop_step + 1), icon=":material/warning:")
@@ -374,12 +374,12 @@ with left:
     chart(charts.loglog_chart, sizes, {t("optimizers.sgd.measured"): (noise.measured, [1, 0]),
                                        t("optimizers.sgd.theory"): (noise.theory, [6, 3])},
           {"title": t("optimizers.sgd.noise_title"), "subtitle": t("optimizers.sgd.noise_sub"),
-           "x": t("optimizers.sgd.b_axis"), "y": t("optimizers.sgd.noise_y"), "wrap": 58, "series": " "}, float(batch))
+           "x": t("optimizers.sgd.b_axis"), "y": t("optimizers.sgd.noise_y"), "wrap": 52, "series": " "}, float(batch))
 with right:
     chart(charts.loglog_chart, sizes, {t("optimizers.sgd.mean"): (scale.mean_norm, [1, 0]),
                                        t("optimizers.sgd.sum"): (scale.sum_norm, [6, 3])},
           {"title": t("optimizers.sgd.scale_title"), "subtitle": t("optimizers.sgd.scale_sub"),
-           "x": t("optimizers.sgd.b_axis"), "y": "‖g‖", "wrap": 58, "series": " "}, float(batch))
+           "x": t("optimizers.sgd.b_axis"), "y": "‖g‖", "wrap": 52, "series": " "}, float(batch))
 st.markdown(t("optimizers.sgd.explain"))
 
 # 6. Quasi-Newton ------------------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ with left:
     last_b = tr_b.stop_step if tr_b.stop_step is not None else steps
     chart(charts.series_chart, {t("optimizers.bfgs.error"): opt.hessian_error(tr_b, fn)[: last_b + 1]},
           {"title": t("optimizers.bfgs.error_title"), "subtitle": t("optimizers.bfgs.error_sub"),
-           "x": t("optimizers.step"), "y": t("optimizers.bfgs.error_y"), "wrap": 58}, "log")
+           "x": t("optimizers.step"), "y": t("optimizers.bfgs.error_y"), "wrap": 52}, "log")
 with right:
     st.markdown(t("optimizers.bfgs.now") + f" $$B_{{{last_b}}} = {latex_matrix(tr_b.state['B'][last_b])},\\quad "
                 f"\\nabla^2 f = {latex_matrix(fn.hess(tr_b.iterates[last_b]))}$$")
