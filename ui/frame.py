@@ -30,6 +30,7 @@ PAGES = (
     Page("conditioning", "pages/conditioning.py", ":material/straighten:"),
     Page("saddle", "pages/saddle.py", ":material/landscape:"),
     Page("optimizers", "pages/optimizers.py", ":material/route:"),
+    Page("constrained", "pages/constrained.py", ":material/fence:"),
 )
 _LANG_NAMES = {"en": "English", "zh": "中文"}
 
