@@ -31,6 +31,9 @@ WORST = {
                    "lr_gd": "0.001", "lr_momentum": "0.0002", "lr_nesterov": "0.0002", "lr_adagrad": "0.5",
                    "lr_rmsprop": "0.01", "lr_adam": "0.05", "task": "logistic", "batch": "1", "epochs": "20",
                    "lr_sgd": "0.05", "n1": "200"},
+    # Himmelblau with a half-plane: multistart SLSQP, sensitivity re-solve, 500 projected steps
+    "constrained": {"kobj": "himmelblau", "kline": "half_plane", "kphi": "45", "koff": "0.5", "kr": "3",
+                    "kdelta": "0.3", "ksteps": "500", "kcase": "cq_fails"},
 }
 
 
@@ -89,6 +92,9 @@ def main():
                 def fresh(i, at=at):  # a new start point and a new data seed: every race and SGD cache misses
                     at.slider(key="sx").set_value(round(-1.45 + 0.05 * i, 2))
                     at.number_input(key="seed").set_value(i + 1)
+            elif name.endswith("cold") and page.id == "constrained":
+                def fresh(i, at=at):  # a new offset of the half-plane: every solve misses the cache
+                    at.slider(key="koff").set_value(round(0.4 - 0.1 * i, 1))
             elif name.endswith("cold"):
                 # A changed text entry misses every cache that depends on the page's main input.
                 key = "logits" if page.id == "softmax" else "matrix"
