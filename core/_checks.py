@@ -6,6 +6,17 @@ import math
 import numpy as np
 
 
+def real(value, name: str) -> float:
+    """A finite real number."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = math.nan
+    if not math.isfinite(out):
+        raise ValueError(f"{name}={value!r} must be a finite number")
+    return out
+
+
 def number(value, name: str, positive: bool = True) -> float:
     """A finite number, > 0 if ``positive`` else ≥ 0."""
     try:

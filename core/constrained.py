@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize, nnls
 
+from core import _checks
 from core.landscapes import Function2D
 
 __all__ = [
@@ -140,15 +141,11 @@ def _vector(v, name: str, code: str = "bad_point") -> np.ndarray:
 
 
 def _real(value, name: str, code: str, positive: bool = False) -> float:
-    """A finite float, > 0 if ``positive``."""
+    """A finite float, > 0 if ``positive``; a ConstraintError with ``code`` otherwise."""
     try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = math.nan
-    if not math.isfinite(out) or (positive and out <= 0):
-        raise ConstraintError(code, f"{name}={value!r} must be a finite number{' > 0' if positive else ''}",
-                              **{name: value})
-    return out
+        return _checks.number(value, name) if positive else _checks.real(value, name)
+    except ValueError as e:
+        raise ConstraintError(code, str(e), **{name: value}) from None
 
 
 def _objective(fn):
@@ -173,10 +170,11 @@ def _constraint_list(constraints) -> tuple[Constraint, ...]:
 
 
 def _count(value, name: str, lo: int, hi: int, code: str) -> int:
-    """An integer in [lo, hi]."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not lo <= value <= hi:
-        raise ConstraintError(code, f"{name}={value!r} must be an integer from {lo} to {hi}", **{name: value})
-    return int(value)
+    """An integer in [lo, hi]; a ConstraintError with ``code`` otherwise."""
+    try:
+        return _checks.count(value, name, lo, hi)
+    except ValueError as e:
+        raise ConstraintError(code, str(e), **{name: value}) from None
 
 
 def _num(v: float) -> str:

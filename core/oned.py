@@ -16,6 +16,7 @@ import numpy as np
 import scipy.optimize
 
 from core._checks import count as _count
+from core._checks import real as _real
 
 __all__ = [
     "GOALS", "MAX_STEPS_1D", "MAX_LR_1D", "MAX_ABS_X0", "DIVERGENCE_RADIUS_1D", "SCAN_POINTS", "MAX_ANGLES",
@@ -126,17 +127,6 @@ FUNCTIONS_1D: dict[str, Function1D] = {
 
 
 # --- validation ---------------------------------------------------------------------------------------------
-
-
-def _real(value, name: str) -> float:
-    """A finite real number."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = math.nan
-    if not math.isfinite(out):
-        raise ValueError(f"{name}={value!r} must be a finite number")
-    return out
 
 
 def _lr(lr) -> float:

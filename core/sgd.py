@@ -17,6 +17,7 @@ import scipy.optimize
 import scipy.special
 
 from core._checks import count as _count
+from core._checks import real as _real
 
 __all__ = [
     "KINDS", "REDUCTIONS", "LAST_BATCH", "MIN_N", "MAX_N", "MAX_NOISE", "LINEAR_W_TRUE", "LINEAR_X_RANGE",
@@ -117,17 +118,6 @@ class GradientScale:
 
 
 # --- validation ---------------------------------------------------------------------------------------------
-
-
-def _real(value, name: str) -> float:
-    """A finite real number."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = math.nan
-    if not math.isfinite(out):
-        raise ValueError(f"{name}={value!r} must be a finite number")
-    return out
 
 
 def _choice(value, name: str, options: tuple[str, ...]) -> str:
@@ -551,6 +541,15 @@ def _subsets(n: int, samples: int, seed) -> np.ndarray:
     return rng.permuted(np.broadcast_to(np.arange(n), (samples, n)), axis=1)
 
 
+def _draws(problem: Problem, w, batch_sizes, samples: int, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What both batch-gradient experiments need: the checked batch sizes S, the drawn batches P (rows of
+    example indices; a batch of size B is a row's first B) and every example's gradient G at w."""
+    problem, w = _problem(problem), _point(w)
+    n = problem.X.size
+    S, P = _sizes(batch_sizes, n), _subsets(n, samples, seed)
+    return S, P, _per_example_grads(problem, w)
+
+
 def _point(w) -> np.ndarray:
     """One parameter vector (2,)."""
     W = _weights(w)
@@ -593,12 +592,8 @@ def gradient_noise(problem: Problem, w, batch_sizes, samples: int = 200, seed: i
     >>> bool(r.theory[0] > 0), float(r.theory[1]), bool(r.measured[1] < 1e-12)
     (True, 0.0, True)
     """
-    problem = _problem(problem)
-    w = _point(w)
-    n = problem.X.size
-    S = _sizes(batch_sizes, n)
-    P = _subsets(n, samples, seed)
-    G = _per_example_grads(problem, w)
+    S, P, G = _draws(problem, w, batch_sizes, samples, seed)
+    n = len(G)
     g = G.mean(axis=0)
     measured = np.array([
         math.sqrt(np.mean(np.sum((G[P[:, :b]].mean(axis=1) - g) ** 2, axis=-1))) for b in S])
@@ -636,12 +631,7 @@ def gradient_scale(problem: Problem, w, batch_sizes, samples: int = 20, seed: in
     >>> bool(abs(s.sum_norm[1] / s.mean_norm[1] - 100) < 1e-9)
     True
     """
-    problem = _problem(problem)
-    w = _point(w)
-    n = problem.X.size
-    S = _sizes(batch_sizes, n)
-    P = _subsets(n, samples, seed)
-    G = _per_example_grads(problem, w)
+    S, P, G = _draws(problem, w, batch_sizes, samples, seed)
     sums = [np.linalg.norm(G[P[:, :b]].sum(axis=1), axis=-1) for b in S]  # (samples,) each
     sum_norm = np.array([s.mean() for s in sums])
     mean_norm = np.array([(s / b).mean() for s, b in zip(sums, S)])
