@@ -5,7 +5,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import finish, thin
+from core.charts.style import compact, finish, thin
 
 __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
            "lr_chart", "iterations_chart", "PATH_COLORS", "MAX_PATH_POINTS"]
@@ -86,8 +86,7 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
     # Only the cell centres and f travel to the browser; Vega derives the cell edges and √f. Cells overlap
     # by 2 % so no hairline gaps show between them.
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
-    heat = pd.DataFrame({"x": gx.ravel().astype(np.float32), "y": gy.ravel().astype(np.float32),
-                         "f": Z.ravel().astype(np.float32)})
+    heat = pd.DataFrame({"x": compact(gx.ravel(), 6), "y": compact(gy.ravel(), 6), "f": compact(Z.ravel(), 4)})
     xsc = alt.Scale(domain=[cx - h, cx + h], nice=False)
     ysc = alt.Scale(domain=[cy - h, cy + h], nice=False)
     field = alt.Chart(heat).transform_calculate(

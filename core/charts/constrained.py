@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.optimizers import _map_layers
+from core.charts.landscape import band_layer
 from core.charts.style import attach, compact, finish, thin
 
 __all__ = ["circle_points", "line_points", "cusp_points", "kkt_map", "MAP_SIZE", "SMALL_MAP"]
@@ -68,7 +68,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     Every line, arrow, path and point gets its colour from one legend (``colours``: {name: colour}).
     labels: title, subtitle, x, y, f, infeasible, legend, colours, and optionally legend_orient ("right").
     """
-    bands, xsc, ysc, heat = _map_layers(xs, ys, Z, labels)
+    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
     gx, gy = np.meshgrid(xs, ys)
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51
     out = ~np.asarray(feasible, dtype=bool)

@@ -5,9 +5,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import finish, thin
+from core.charts.style import attach, compact, finish, thin
 
-__all__ = ["landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart",
+__all__ = ["band_layer", "landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart",
            "KIND_STYLE", "MAX_PATH_POINTS"]
 
 MAX_PATH_POINTS = 150  # per path on a map; curves keep more (CURVE_POINTS)
@@ -18,6 +18,30 @@ KIND_STYLE = {"minimum": ("#009E73", "circle"), "maximum": ("#D55E00", "triangle
 MAP_SIZE = 560
 
 
+def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85):
+    """The banded background of a map: f in ``count`` equal-area (quantile) colour bands, so any range reads.
+
+    Only cell centres and f travel to the browser, rounded (`compact`) and as the named dataset "heat" (pass the
+    returned frame to `attach`); Vega derives the cell edges, which overlap by 2 % so no hairline gaps show.
+    Returns (layer, x scale, y scale, heat frame). labels: x, y, f.
+    """
+    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
+    xsc, ysc = alt.Scale(domain=[x0, x1], nice=False), alt.Scale(domain=[y0, y1], nice=False)
+    gx, gy = np.meshgrid(xs, ys)
+    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
+    ok = np.isfinite(Z)
+    heat = pd.DataFrame({"x": compact(gx[ok], 6), "y": compact(gy[ok], 6), "f": compact(Z[ok], 4)})
+    bands = alt.Chart(alt.Data(name="heat")).transform_calculate(
+        x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
+    ).mark_rect(opacity=opacity).encode(
+        x=alt.X("x0:Q", title=labels["x"], scale=xsc, axis=alt.Axis(tickCount=8, labelFlush=True)), x2="x1:Q",
+        y=alt.Y("y0:Q", title=labels["y"], scale=ysc, axis=alt.Axis(tickCount=8, labelFlush=True)), y2="y1:Q",
+        color=alt.Color("f:Q", title=labels["f"],
+                        scale=alt.Scale(type="quantile", scheme=alt.SchemeParams(scheme, count=count)),
+                        legend=alt.Legend(orient="right", type="symbol", format=".3g", symbolType="square")),
+        tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
+                 alt.Tooltip("f:Q", format=".4g")])
+    return bands, xsc, ysc, heat
 
 
 def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=None, marker=None):
@@ -29,23 +53,8 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
     method, step, arrow.
     """
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-    xsc, ysc = alt.Scale(domain=[x0, x1], nice=False), alt.Scale(domain=[y0, y1], nice=False)
-    gx, gy = np.meshgrid(xs, ys)
-    # Cell centres and f only; Vega derives the edges. Cells overlap by 2 % so no hairline gaps show.
-    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
-    finite = np.isfinite(Z)
-    heat = pd.DataFrame({"x": gx[finite].astype(np.float32), "y": gy[finite].astype(np.float32),
-                         "f": Z[finite].astype(np.float32)})
-    layers = [alt.Chart(heat).transform_calculate(
-        x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
-    ).mark_rect().encode(
-        x=alt.X("x0:Q", title=labels["x"], scale=xsc), x2="x1:Q",
-        y=alt.Y("y0:Q", title=labels["y"], scale=ysc), y2="y1:Q",
-        color=alt.Color("f:Q", title=labels["f"],
-                        scale=alt.Scale(type="quantile", scheme=alt.SchemeParams("blues", count=8)),
-                        legend=alt.Legend(orient="right", type="symbol", format=".3g", symbolType="square")),
-        tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
-                 alt.Tooltip("f:Q", format=".4g")])]
+    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels, scheme="blues", count=8, opacity=1.0)
+    layers = [bands]
     if paths:
         frames = []
         for name, (pts, _) in paths.items():
@@ -96,7 +105,7 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
             shape="circle", size=420, strokeWidth=3, color="#000", clip=True).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc)))
     chart = alt.layer(*layers).resolve_scale(color="independent", stroke="independent")
-    return finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE)
+    return attach(finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE), heat=heat)
 
 
 def slices_chart(t, slices: dict, labels: dict):

@@ -6,6 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.charts.landscape import band_layer
 from core.charts.style import attach, compact, finish, thin
 
 __all__ = ["curve_1d", "x_over_steps", "directional_chart", "race_map", "series_chart", "state_map",
@@ -123,27 +124,6 @@ def directional_chart(angles, values, grad_angle: float, grad_norm: float, measu
                   height=340, wrap=labels.get("wrap"))
 
 
-def _map_layers(xs, ys, Z, labels: dict):
-    """The grey banded background of a map (quantile bands: any range reads), and its x/y scales."""
-    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-    xsc, ysc = alt.Scale(domain=[x0, x1], nice=False), alt.Scale(domain=[y0, y1], nice=False)
-    gx, gy = np.meshgrid(xs, ys)
-    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51
-    ok = np.isfinite(Z)
-    heat = pd.DataFrame({"x": compact(gx[ok], 6), "y": compact(gy[ok], 6), "f": compact(Z[ok], 4)})
-    bands = alt.Chart(alt.Data(name="heat")).transform_calculate(
-        x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
-    ).mark_rect(opacity=0.85).encode(
-        x=alt.X("x0:Q", title=labels["x"], scale=xsc, axis=alt.Axis(tickCount=8, labelFlush=True)), x2="x1:Q",
-        y=alt.Y("y0:Q", title=labels["y"], scale=ysc, axis=alt.Axis(tickCount=8, labelFlush=True)), y2="y1:Q",
-        color=alt.Color("f:Q", title=labels["f"], scale=alt.Scale(type="quantile",
-                                                                 scheme=alt.SchemeParams("greys", count=9)),
-                        legend=alt.Legend(orient="right", type="symbol", format=".3g", symbolType="square")),
-        tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
-                 alt.Tooltip("f:Q", format=".4g")])
-    return bands, xsc, ysc, heat
-
-
 def _paths_frame(paths: dict) -> pd.DataFrame:
     frames = []
     for pts, label in paths.values():
@@ -162,7 +142,7 @@ def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
     the chosen step a path is solid, after it faint, and the marker sits at the last iterate ≤ that step.
     labels: title, subtitle, x, y, f, method, step, scrub, minimum.
     """
-    bands, xsc, ysc, heat = _map_layers(xs, ys, Z, labels)
+    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
     df = _paths_frame(paths)
     keys = list(paths)
     names = [paths[k][1] for k in keys]
@@ -210,7 +190,7 @@ def state_map(xs, ys, Z, path, vectors, labels: dict, count: int = 14):
     path, vectors: (k×2) arrays, row by row; the arrows are scaled together so the longest is 12 % of the map.
     labels: title, subtitle, x, y, f, step.
     """
-    bands, xsc, ysc, heat = _map_layers(xs, ys, Z, labels)
+    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
     idx, p = thin(np.asarray(path, float), MAX_RACE_POINTS)
     pdf = pd.DataFrame({"x": p[:, 0], "y": p[:, 1], "step": idx})
     line = alt.Chart(pdf).mark_line(color="#D55E00", strokeWidth=2.5, clip=True).encode(
