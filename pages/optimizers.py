@@ -26,20 +26,36 @@ FN = Choice("fn", "optimizers.race.fn", RACE, "quadratic", labels="functions")
 KAPPA = LogSlider("kappa", "optimizers.race.kappa", (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0),
                   20.0)
 THETA = Slider("theta", "optimizers.race.theta", 0, 90, 30, 15, help="optimizers.race.theta_help")
-SX = Slider("sx", "optimizers.race.sx", -5.0, 5.0, -1.8, 0.05)
-SY = Slider("sy", "optimizers.race.sy", -5.0, 5.0, 1.2, 0.05)
-STEPS = Slider("steps", "optimizers.race.steps", 10, 1000, 100, 10)
+# Settings that show each function well: loaded when the learner picks the function (and on the reset button).
+RECOMMENDED = {
+    "quadratic": {"sx": -1.8, "sy": 1.2, "lr_gd": 1.0, "lr_momentum": 0.3, "lr_nesterov": 0.3, "lr_adagrad": 0.5,
+                  "lr_rmsprop": 0.05, "lr_adam": 0.1, "steps": 100},
+    "rosenbrock": {"sx": -1.5, "sy": 2.0, "lr_gd": 1e-3, "lr_momentum": 2e-4, "lr_nesterov": 2e-4, "lr_adagrad": 0.5,
+                   "lr_rmsprop": 0.01, "lr_adam": 0.05, "steps": 1000},
+    "beale": {"sx": -3.0, "sy": -3.0, "lr_gd": 1e-4, "lr_momentum": 1e-4, "lr_nesterov": 1e-4, "lr_adagrad": 0.5,
+              "lr_rmsprop": 0.01, "lr_adam": 0.1, "steps": 500},
+    "himmelblau": {"sx": 0.0, "sy": -4.5, "lr_gd": 0.01, "lr_momentum": 2e-3, "lr_nesterov": 2e-3, "lr_adagrad": 0.5,
+                   "lr_rmsprop": 0.05, "lr_adam": 0.1, "steps": 200},
+    "saddle": {"sx": -1.8, "sy": 0.01, "lr_gd": 0.1, "lr_momentum": 0.05, "lr_nesterov": 0.05, "lr_adagrad": 0.1,
+               "lr_rmsprop": 0.01, "lr_adam": 0.02, "steps": 100},
+    "two_weight_net": {"sx": -1.5, "sy": 1.2, "lr_gd": 0.05, "lr_momentum": 0.02, "lr_nesterov": 0.02,
+                       "lr_adagrad": 0.5, "lr_rmsprop": 0.01, "lr_adam": 0.05, "steps": 200},
+}
+_Q = RECOMMENDED["quadratic"]  # the default function: its settings are the widgets' defaults
+SX = Slider("sx", "optimizers.race.sx", -5.0, 5.0, _Q["sx"], 0.05)
+SY = Slider("sy", "optimizers.race.sy", -5.0, 5.0, _Q["sy"], 0.05)
+STEPS = Slider("steps", "optimizers.race.steps", 10, 1000, _Q["steps"], 10)
 ON = {k: Toggle(f"on_{k}", f"optimizers.name.{k}", k in ("gd", "momentum", "adam", "bfgs")) for k in opt.NAMES}
 HP = {  # optimizer → {hyperparameter: widget}
-    "gd": {"lr": LogSlider("lr_gd", "optimizers.hp.lr", LR_OPTIONS, 1.0)},
-    "momentum": {"lr": LogSlider("lr_momentum", "optimizers.hp.lr", LR_OPTIONS, 0.3),
+    "gd": {"lr": LogSlider("lr_gd", "optimizers.hp.lr", LR_OPTIONS, _Q["lr_gd"])},
+    "momentum": {"lr": LogSlider("lr_momentum", "optimizers.hp.lr", LR_OPTIONS, _Q["lr_momentum"]),
                  "momentum": Slider("mu_momentum", "optimizers.hp.momentum", 0.0, 0.99, 0.9, 0.01)},
-    "nesterov": {"lr": LogSlider("lr_nesterov", "optimizers.hp.lr", LR_OPTIONS, 0.3),
+    "nesterov": {"lr": LogSlider("lr_nesterov", "optimizers.hp.lr", LR_OPTIONS, _Q["lr_nesterov"]),
                  "momentum": Slider("mu_nesterov", "optimizers.hp.momentum", 0.0, 0.99, 0.9, 0.01)},
-    "adagrad": {"lr": LogSlider("lr_adagrad", "optimizers.hp.lr", LR_OPTIONS, 0.5)},
-    "rmsprop": {"lr": LogSlider("lr_rmsprop", "optimizers.hp.lr", LR_OPTIONS, 0.05),
+    "adagrad": {"lr": LogSlider("lr_adagrad", "optimizers.hp.lr", LR_OPTIONS, _Q["lr_adagrad"])},
+    "rmsprop": {"lr": LogSlider("lr_rmsprop", "optimizers.hp.lr", LR_OPTIONS, _Q["lr_rmsprop"]),
                 "alpha": LogSlider("alpha_rmsprop", "optimizers.hp.alpha", (0.5, 0.9, 0.95, 0.99, 0.999), 0.99)},
-    "adam": {"lr": LogSlider("lr_adam", "optimizers.hp.lr", LR_OPTIONS, 0.1),
+    "adam": {"lr": LogSlider("lr_adam", "optimizers.hp.lr", LR_OPTIONS, _Q["lr_adam"]),
              "beta1": LogSlider("b1_adam", "optimizers.hp.beta1", (0.0, 0.5, 0.8, 0.9, 0.95, 0.99), 0.9),
              "beta2": LogSlider("b2_adam", "optimizers.hp.beta2", (0.9, 0.99, 0.999, 0.9999), 0.999)},
     "newton": {"lr": LogSlider("lr_newton", "optimizers.hp.damping", (0.1, 0.2, 0.3, 0.5, 0.7, 1.0), 1.0)},
@@ -59,21 +75,7 @@ STATE = (FN1, X1, A1, N1, FN, KAPPA, THETA, SX, SY, STEPS, *ON.values(), *(w for
          INSIDE, TASK, BATCH, LR_SGD, EPOCHS, LAST, SEED)
 N_DATA = 200
 TOL = 1e-6  # gradient norm counted as "reached"
-# Settings that show each function well: loaded when the learner picks the function (and on the reset button).
-RECOMMENDED = {
-    "quadratic": {"sx": -1.8, "sy": 1.2, "lr_gd": 1.0, "lr_momentum": 0.3, "lr_nesterov": 0.3, "lr_adagrad": 0.5,
-                  "lr_rmsprop": 0.05, "lr_adam": 0.1, "steps": 100},
-    "rosenbrock": {"sx": -1.5, "sy": 2.0, "lr_gd": 1e-3, "lr_momentum": 2e-4, "lr_nesterov": 2e-4, "lr_adagrad": 0.5,
-                   "lr_rmsprop": 0.01, "lr_adam": 0.05, "steps": 1000},
-    "beale": {"sx": -3.0, "sy": -3.0, "lr_gd": 1e-4, "lr_momentum": 1e-4, "lr_nesterov": 1e-4, "lr_adagrad": 0.5,
-              "lr_rmsprop": 0.01, "lr_adam": 0.1, "steps": 500},
-    "himmelblau": {"sx": 0.0, "sy": -4.5, "lr_gd": 0.01, "lr_momentum": 2e-3, "lr_nesterov": 2e-3, "lr_adagrad": 0.5,
-                   "lr_rmsprop": 0.05, "lr_adam": 0.1, "steps": 200},
-    "saddle": {"sx": -1.8, "sy": 0.01, "lr_gd": 0.1, "lr_momentum": 0.05, "lr_nesterov": 0.05, "lr_adagrad": 0.1,
-               "lr_rmsprop": 0.01, "lr_adam": 0.02, "steps": 100},
-    "two_weight_net": {"sx": -1.5, "sy": 1.2, "lr_gd": 0.05, "lr_momentum": 0.02, "lr_nesterov": 0.02,
-                       "lr_adagrad": 0.5, "lr_rmsprop": 0.01, "lr_adam": 0.05, "steps": 200},
-}
+
 
 
 def _load_recommended() -> None:
