@@ -32,7 +32,7 @@ RECOMMENDED = {
                   "lr_rmsprop": 0.05, "lr_adam": 0.1, "steps": 100},
     "rosenbrock": {"sx": -1.5, "sy": 2.0, "lr_gd": 1e-3, "lr_momentum": 2e-4, "lr_nesterov": 2e-4, "lr_adagrad": 0.5,
                    "lr_rmsprop": 0.01, "lr_adam": 0.05, "steps": 1000},
-    "beale": {"sx": -3.0, "sy": -3.0, "lr_gd": 1e-4, "lr_momentum": 1e-4, "lr_nesterov": 1e-4, "lr_adagrad": 0.5,
+    "beale": {"sx": 1.0, "sy": 1.5, "lr_gd": 1e-3, "lr_momentum": 1e-3, "lr_nesterov": 1e-3, "lr_adagrad": 0.5,
               "lr_rmsprop": 0.01, "lr_adam": 0.1, "steps": 500},
     "himmelblau": {"sx": 0.0, "sy": -4.5, "lr_gd": 0.01, "lr_momentum": 2e-3, "lr_nesterov": 2e-3, "lr_adagrad": 0.5,
                    "lr_rmsprop": 0.05, "lr_adam": 0.1, "steps": 200},

@@ -164,3 +164,13 @@ def test_reproduce_snippet_runs_and_matches_core(fn_id):
         tr = opt.trace(k, fn, start, 60, lr=lrs[k])
         np.testing.assert_allclose(got[k], tr.iterates[-1], rtol=1e-9, atol=1e-12, err_msg=k)
 
+
+
+@pytest.mark.parametrize("fn_id", ["rosenbrock", "beale", "himmelblau", "two_weight_net", "quadratic"])
+def test_recommended_settings_do_not_diverge(fn_id):
+    """Regression: Beale's recommended start (−3, −3) made momentum diverge at step 15. Only the saddle, which is
+    unbounded below, may diverge with the settings the page recommends."""
+    at = run("en", **{f"on_{k}": "true" for k in opt.NAMES})
+    at.selectbox(key="fn").set_value(fn_id).run()
+    no_exception(at)
+    assert not [w.value for w in at.warning if "diverged" in w.value]
