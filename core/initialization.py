@@ -63,6 +63,8 @@ _MAX_SEED = 2**63 - 1
 _F16_MAX = 65504.0
 _F16_MIN_EXP = -24  # float16's subnormal spacing is 2⁻²⁴
 _F16_MANT = 11  # significant bits of float16
+# float type → (unsigned integer of the same size, mantissa bits dropped when rounding to float16's 11)
+_BITS = {np.dtype(np.float32): (np.uint32, 24 - _F16_MANT), np.dtype(np.float64): (np.uint64, 53 - _F16_MANT)}
 
 
 # --- activations ----------------------------------------------------------------------------------------
@@ -89,17 +91,32 @@ class Activation:
 def _round_to(x: np.ndarray, dt: np.dtype) -> np.ndarray:
     """x rounded to the numbers of format dt, in dt's storage type (float16 values stay in float32 arrays).
 
-    Rounding to float16 is done in the input's own arithmetic: to nearest, ties to even, on the grid
-    2^(e − 10) of x's binade (never finer than the subnormal spacing 2⁻²⁴), and to ±inf beyond 65504. This is
-    exactly numpy's astype(float16), which is slow for results that underflow or overflow.
+    Rounding to float16 is done on x's own bits: to nearest, ties to even, keeping float16's 11 significant
+    bits (adding half a unit of the dropped bits, plus one when the kept part is odd, carries into the exponent
+    exactly as rounding does), on the fixed grid 2⁻²⁴ below float16's smallest normal 2⁻¹⁴, and to ±inf beyond
+    65504. This is exactly numpy's astype(float16) without double rounding from float64, and several times
+    faster (numpy's conversion is slow for results that underflow or overflow).
     """
     if dt != np.float16:
         return x.astype(dt, copy=False)
+    x = np.asarray(x)
+    if x.dtype == np.float16:
+        return x.astype(_STORAGE["float16"])
+    if x.dtype not in _BITS:
+        x = x.astype(np.float64)
+    uint, drop = _BITS[x.dtype]
+    ftype = x.dtype.type
+    x = np.ascontiguousarray(x)
     with np.errstate(all="ignore"):
-        _, e = np.frexp(x)  # |x| in [2^(e−1), 2^e)
-        step = np.maximum(e - _F16_MANT, _F16_MIN_EXP)
-        r = np.ldexp(np.rint(np.ldexp(x, -step)), step)
-        r = np.where(np.abs(r) > _F16_MAX, x * np.inf, r)
+        b = x.view(uint)
+        half, one = uint((1 << (drop - 1)) - 1), uint(1)
+        r = ((b + (half + ((b >> uint(drop)) & one))) & ~uint((1 << drop) - 1)).view(x.dtype)
+        small = np.abs(x) < ftype(2.0**-14)
+        if small.any():
+            r = np.where(small, np.rint(x * ftype(2.0**24)) * ftype(2.0**_F16_MIN_EXP), r)
+        big = ~(np.abs(r) <= ftype(_F16_MAX))  # beyond float16's range, or nan
+        if big.any():
+            r = np.where(big, x * ftype(np.inf), r)
     return r.astype(_STORAGE["float16"], copy=False)
 
 
@@ -690,7 +707,8 @@ class Propagation:
     """Per-layer statistics of one forward and backward pass of `propagate` (arrays indexed by t − 1).
 
     The markers ``first_inf``, ``first_nan`` and ``first_zero`` map "forward" (activations h_t), "backward"
-    (∂L/∂W_t after unscaling) and "backward_scaled" (S·∂L/∂W_t before unscaling) to a 1-based layer or None.
+    (∂L/∂W_t after unscaling), "backward_scaled" (S·∂L/∂W_t before unscaling) and "plain" (∂L/∂W_t of the
+    same network without loss scaling, S = 1) to a 1-based layer or None.
     Forward markers name the smallest such t; backward markers the first layer the backward pass reaches,
     which runs t = depth … 1, i.e. the largest such t.
     """
@@ -703,6 +721,8 @@ class Propagation:
     forward_var: np.ndarray  # (depth,) forward_std²
     predicted_var: np.ndarray  # (depth,) (nσ²)^t·Var(h₀), or (1 + nσ²)^t·Var(h₀) with residual
     grad_norm: np.ndarray  # (depth,) ‖∂L/∂W_t‖_F after unscaling, before clipping
+    master_grad_norm: np.ndarray  # (depth,) ‖S·∂L/∂W_t‖_F/S in float64: what float32 master gradients receive
+    plain_grad_norm: np.ndarray  # (depth,) ‖∂L/∂W_t‖_F of the same pass with S = 1 (= grad_norm when S = 1)
     total_grad_norm: float  # √(Σ_t grad_norm²), the norm clipping looks at
     clip_coef: float | None  # min(1, clip/(total + CLIP_EPS)); None without clipping
     clipped_grad_norm: np.ndarray | None  # (depth,) clip_coef·grad_norm
@@ -765,7 +785,10 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     PyTorch. Loss scaling (fp16 mixed precision): in the backward pass, values below about float16's smallest
     subnormal 6·10⁻⁸ round to 0; S lifts them, and too large an S overflows to inf (and inf − inf to nan).
     The unscaling is in dtype too, so gradients that are themselves below 6·10⁻⁸ underflow again there (AMP
-    unscales in float32 master gradients); the "backward_scaled" markers show the scaled pass.
+    unscales in float32 master gradients); the "backward_scaled" markers show the scaled pass, and
+    ``master_grad_norm`` the scaled gradients divided by S in float64, as the master gradients receive them.
+    With S ≠ 1 the backward pass is also run with S = 1 on the same forward pass (``plain_grad_norm``, the
+    "plain" markers), so one call shows what the scaling saved; that costs one more backward pass.
 
     Zero markers: forward, every entry of h_t is exactly 0. Backward, every entry of the gradient is exactly
     0, or at least `ZERO_FRACTION` of the entries that could be non-zero are 0 — entry (i, j) could be
@@ -802,7 +825,8 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     W = _weights(depth, width, scheme, sigma, seed, dt)
     hs, zs = _forward(h0, W, act, dt, residual)
 
-    flags = {name: dict.fromkeys(("forward", "backward", "backward_scaled")) for name in ("inf", "nan", "zero")}
+    flags = {name: dict.fromkeys(("forward", "backward", "backward_scaled", "plain"))
+             for name in ("inf", "nan", "zero")}
     forward_std = np.empty(depth)
     idx = _sample_index(batch * width)
     samples = np.stack([h.ravel()[idx].astype(np.float64) for h in hs])
@@ -811,20 +835,33 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
         for name, hit in zip(("inf", "nan", "zero"), _markers(h)[:3]):
             _first(flags[name], "forward", t, hit)
 
-    grad_norm = np.empty(depth)
+    grad_norm, master, plain = np.empty(depth), np.empty(depth), np.empty(depth)
     zero_fraction = np.empty(depth)
+    coulds = {}
     for t, G_scaled, G in _backward(hs, zs, W, act, dt, residual, scale):
         same = G_scaled is G
         G = G.astype(np.float64, copy=False)
         G_scaled = G if same else G_scaled.astype(np.float64, copy=False)
         grad_norm[t - 1] = _norm(G)
-        could = functools.cache(functools.partial(_could_be_nonzero, hs[t - 1], zs[t - 1], act))
+        with np.errstate(all="ignore"):
+            master[t - 1] = _norm(G_scaled) / scale
+        could = coulds[t] = functools.cache(functools.partial(_could_be_nonzero, hs[t - 1], zs[t - 1], act))
         marks = _markers(G, could)
         zero_fraction[t - 1] = marks[3] / G.size
         marks_scaled = marks if G_scaled is G else _markers(G_scaled, could)
         for name, hit, hit_scaled in zip(("inf", "nan", "zero"), marks[:3], marks_scaled[:3]):
             _first(flags[name], "backward", t, hit)
             _first(flags[name], "backward_scaled", t, hit_scaled)
+    if scale == 1:
+        plain[:] = grad_norm
+        for name in flags:
+            flags[name]["plain"] = flags[name]["backward"]
+    else:  # the same network without loss scaling, for comparison: only the backward pass is repeated
+        for t, _, G in _backward(hs, zs, W, act, dt, residual, 1.0):
+            G = G.astype(np.float64, copy=False)
+            plain[t - 1] = _norm(G)
+            for name, hit in zip(("inf", "nan", "zero"), _markers(G, coulds[t])[:3]):
+                _first(flags[name], "plain", t, hit)
 
     with np.errstate(all="ignore"):
         total = _norm(grad_norm)  # √(Σ‖G_t‖²), without overflow of the squares
@@ -841,7 +878,8 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     return Propagation(
         dtype=dt.name, loss=_loss(hs[-1]), input_var=input_var, weight_var=sigma**2,
         forward_std=forward_std, forward_var=forward_var, predicted_var=predicted,
-        grad_norm=grad_norm, total_grad_norm=total, clip_coef=coef, clipped_grad_norm=clipped,
+        grad_norm=grad_norm, master_grad_norm=master, plain_grad_norm=plain, total_grad_norm=total,
+        clip_coef=coef, clipped_grad_norm=clipped,
         clipped_total_grad_norm=clipped_total, zero_fraction_grad=zero_fraction,
         first_inf=flags["inf"], first_nan=flags["nan"], first_zero=flags["zero"], samples=samples,
     )

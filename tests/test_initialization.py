@@ -307,6 +307,13 @@ def test_loss_scaling_rescues_underflowing_float16_gradients():
     np.testing.assert_allclose(plain.grad_norm[4:], full.grad_norm[4:], rtol=1e-2)
     assert scaled.first_zero["backward_scaled"] is None  # the scaled pass kept its gradients...
     assert scaled.first_zero["backward"] == 2  # ... but unscaling in float16 flushes layers 1-2 again
+    # float32 master gradients (AMP) receive the scaled gradients divided by S: all layers survive
+    np.testing.assert_allclose(scaled.master_grad_norm, full.grad_norm, rtol=1e-2)
+    # the same call also ran the pass without scaling, which equals the separate S = 1 run exactly
+    np.testing.assert_array_equal(scaled.plain_grad_norm, plain.grad_norm)
+    assert scaled.first_zero["plain"] == plain.first_zero["backward"] == 4
+    np.testing.assert_array_equal(plain.plain_grad_norm, plain.grad_norm)
+    np.testing.assert_array_equal(plain.master_grad_norm, plain.grad_norm)
 
 
 def test_too_large_a_loss_scale_overflows_the_backward_pass():
@@ -322,7 +329,25 @@ def test_relu_zeros_are_not_counted_as_underflow():
     # batch 1: about ¾ of ∂L/∂W_t = h_{t−1}ᵀ δ_t is 0 because h or δ is on ReLU's flat side, in any format
     p = propagate(10, 64, "relu", "he_normal", dtype="float64", batch=1)
     assert (p.zero_fraction_grad > 0.5).all()
-    assert p.first_zero == {"forward": None, "backward": None, "backward_scaled": None}
+    assert p.first_zero == {"forward": None, "backward": None, "backward_scaled": None, "plain": None}
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_float16_rounding_of_exact_ties_and_neighbours_matches_numpy(bits):
+    # every value exactly halfway between two float16 numbers (ties go to even), and the floats next to them,
+    # over normal binades from float16's subnormals to past its overflow threshold
+    uint, mant = (np.uint32, 23) if bits == 32 else (np.uint64, 52)
+    bias = 127 if bits == 32 else 1023
+    kept = np.arange(2**10, dtype=uint) << uint(mant - 10)
+    values = []
+    for e in range(-26, 17):
+        ties = (uint(e + bias) << uint(mant)) | kept | uint(1 << (mant - 11))
+        x = ties.view(np.float32 if bits == 32 else np.float64)
+        values += [x, -x, np.nextafter(x, 0), np.nextafter(x, np.inf)]
+    x = np.concatenate(values)
+    with np.errstate(over="ignore"):
+        expected = x.astype(np.float16).astype(np.float32)
+    np.testing.assert_array_equal(ini._round_to(x, np.dtype("float16")), expected)
 
 
 @pytest.mark.parametrize("source", ["float32", "float64"])
