@@ -28,6 +28,7 @@ __all__ = [
     "Activation", "ACTIVATIONS", "Propagation", "ProductNorms",
     "init_std", "init_bound", "init_weights", "taylor_eval",
     "network_inputs", "network_weights", "loss_and_gradients", "propagate", "activation_samples",
+    "HEALTHY", "LayerHistograms", "layer_histograms", "first_unrepresentable",
     "product_growth", "spectral_norm_of_products",
 ]
 
@@ -52,6 +53,8 @@ CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_: coef = clip / (total_norm + C
 MAX_PRODUCT_WIDTH = 256
 MAX_PRODUCT_SEEDS = 8
 MAX_POWER = 100_000
+HEALTHY = (1e-6, 1e3)  # the course's sane range for activations and gradients
+MAX_BINS = 101
 
 _DTYPES = {name: np.dtype(name) for name in DTYPES}
 # The passes hold float16 values in float32 arrays and round every result to float16's grid and range
@@ -905,6 +908,56 @@ def activation_samples(prop: Propagation, layer: int) -> np.ndarray:
     return prop.samples[layer].copy()
 
 
+@dataclass(frozen=True)
+class LayerHistograms:
+    """Histograms of the sampled activations of every layer h₀ … h_depth (row t is layer t)."""
+
+    edges: np.ndarray  # (depth + 1, bins + 1) symmetric bin edges around 0 of each layer
+    counts: np.ndarray  # (depth + 1, bins) finite samples per bin
+    std: np.ndarray  # (depth + 1,) std of the finite samples (0 when there are none)
+    inf: np.ndarray  # (depth + 1,) count of ±inf samples
+    nan: np.ndarray  # (depth + 1,) count of nan samples
+    zero: np.ndarray  # (depth + 1,) count of samples exactly 0
+    total: int  # samples per layer
+
+
+def layer_histograms(prop: Propagation, bins: int = 31) -> LayerHistograms:
+    """Histograms of `propagate`'s sampled activations, one per layer, each on its own symmetric range.
+
+    Parameters
+    ----------
+    prop : Propagation
+    bins : int, default 31
+        Bins per layer, odd so that 0 is the centre of the middle bin; 3 to `MAX_BINS`.
+
+    Returns
+    -------
+    LayerHistograms
+        Layer t's edges span [−m, m], m = max |finite sample| (1 when all are 0), so the shape of a layer is
+        visible whatever its scale; the same as ``numpy.histogram(finite, bins, (−m, m))``. inf and nan are
+        not binned but counted.
+    """
+    bins = _count(bins, "bins", 3, MAX_BINS)
+    if bins % 2 == 0:
+        raise ValueError(f"bins={bins} must be odd (0 is the centre of the middle bin)")
+    S = prop.samples
+    finite = np.isfinite(S)
+    A = np.where(finite, np.abs(S), 0.0)
+    m = A.max(axis=1)
+    m = np.where(m > 0, m, 1.0)
+    edges = np.linspace(-1.0, 1.0, bins + 1)[None, :] * m[:, None]
+    # bin index of each finite sample on its layer's grid (the last bin is closed, as in numpy.histogram)
+    with np.errstate(invalid="ignore"):
+        idx = np.floor((np.where(finite, S, 0.0) / m[:, None] + 1.0) * (bins / 2)).astype(np.int64)
+    idx = np.clip(idx, 0, bins - 1)
+    rows = np.broadcast_to(np.arange(S.shape[0])[:, None], S.shape)
+    counts = np.zeros((S.shape[0], bins), dtype=np.int64)
+    np.add.at(counts, (rows[finite], idx[finite]), 1)
+    std = np.array([_std_of(row[ok]) if ok.any() else 0.0 for row, ok in zip(S, finite)])
+    return LayerHistograms(edges=edges, counts=counts, std=std, inf=np.isinf(S).sum(axis=1),
+                           nan=np.isnan(S).sum(axis=1), zero=(S == 0).sum(axis=1), total=S.shape[1])
+
+
 # --- products of many factors ---------------------------------------------------------------------------
 
 
@@ -940,6 +993,41 @@ def product_growth(factor, n):
     with np.errstate(over="ignore", under="ignore"):
         out = np.power(F, N.astype(np.float64))
     return float(out) if out.ndim == 0 else out
+
+
+def first_unrepresentable(factor: float, dtype: str = "float16", limit: int = MAX_POWER) -> dict:
+    """The first n at which factorⁿ (exact, computed in float64) rounds to inf or to 0 in a format.
+
+    Parameters
+    ----------
+    factor : float
+        A finite number > 0.
+    dtype : {"float16", "float32", "float64"}, default "float16"
+    limit : int, default `MAX_POWER`
+        Largest n searched.
+
+    Returns
+    -------
+    dict
+        {"inf": n or None, "zero": n or None}: None when it does not happen for n ≤ limit.
+
+    Examples
+    --------
+    >>> first_unrepresentable(1.5), first_unrepresentable(0.8)
+    ({'inf': 28, 'zero': None}, {'inf': None, 'zero': 78})
+    """
+    factor = _number(factor, "factor", positive=True)
+    name = _dtype_name(dtype)
+    limit = _count(limit, "limit", 1, MAX_POWER)
+    n = np.arange(1, limit + 1)
+    with np.errstate(over="ignore", under="ignore"):
+        exact = product_growth(factor, n)
+        rounded = exact.astype(np.float32) if name == "float32" else exact
+        rounded = _round_to(exact, _DTYPES["float16"]) if name == "float16" else rounded
+    out = {}
+    for key, hit in (("inf", np.isinf(rounded)), ("zero", rounded == 0)):
+        out[key] = int(n[hit][0]) if hit.any() else None
+    return out
 
 
 @dataclass(frozen=True)

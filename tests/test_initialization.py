@@ -527,3 +527,56 @@ def test_spectral_norms_approach_the_fuss_catalan_edge():
 def test_refuses(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- histograms and the limits of a format -------------------------------------------------------------
+
+
+def test_layer_histograms_match_numpy_histogram():
+    p = propagate(12, 64, "relu", "he_normal", dtype="float16", std=1.0, seed=3)
+    h = ini.layer_histograms(p, bins=31)
+    assert h.counts.shape == (13, 31) and h.edges.shape == (13, 32) and h.total == p.samples.shape[1]
+    for t, row in enumerate(p.samples):
+        finite = row[np.isfinite(row)]
+        m = np.max(np.abs(finite)) if finite.size and np.max(np.abs(finite)) > 0 else 1.0
+        counts, edges = np.histogram(finite, bins=31, range=(-m, m))
+        np.testing.assert_array_equal(h.counts[t], counts)
+        np.testing.assert_allclose(h.edges[t], edges, rtol=1e-12)
+        assert h.std[t] == pytest.approx(np.std(finite), rel=1e-12)
+        assert h.zero[t] == np.sum(row == 0)
+    assert h.zero[1:].sum() > 0  # ReLU zeroes about half of every layer
+
+
+def test_layer_histograms_count_inf_and_nan_and_handle_all_zero_layers():
+    over = propagate(30, 64, "identity", "normal", dtype="float16", std=1.0)
+    h = ini.layer_histograms(over)
+    t = over.first_inf["forward"]
+    assert h.inf[t] + h.nan[t] > 0 and h.counts[t].sum() + h.inf[t] + h.nan[t] == h.total
+    under = propagate(40, 32, "tanh", "normal", dtype="float16", std=0.01)
+    z = under.first_zero["forward"]
+    hz = ini.layer_histograms(under)
+    assert hz.zero[z] == hz.total and hz.counts[z, 15] == hz.total and hz.std[z] == 0  # one centre bin at 0
+    np.testing.assert_allclose(hz.edges[z, [0, -1]], [-1.0, 1.0])
+    with pytest.raises(ValueError, match="odd"):
+        ini.layer_histograms(under, bins=30)
+
+
+@pytest.mark.parametrize("factor", [1.5, 1.1, 2.0, 0.8, 0.5, 0.99])
+@pytest.mark.parametrize("fmt,big,tiny", [("float16", 65520.0, 2.0**-25), ("float32", None, 2.0**-150),
+                                          ("float64", None, None)])
+def test_first_unrepresentable_against_the_formats_thresholds(factor, fmt, big, tiny):
+    """factorⁿ rounds to inf once it reaches the overflow threshold (max + half an ulp) and to 0 once it is at
+    most half the smallest subnormal (ties to even go to 0): closed forms in logarithms, checked by mpmath."""
+    import mpmath
+    info = np.finfo(fmt)
+    big = mpmath.mpf(big) if big is not None else mpmath.mpf(float(info.max)) + mpmath.mpf(2) ** (
+        info.maxexp - info.nmant - 2)
+    tiny = mpmath.mpf(tiny) if tiny is not None else mpmath.mpf(2) ** (info.minexp - info.nmant - 1)
+    got = ini.first_unrepresentable(factor, fmt)
+    if factor > 1:
+        n = int(mpmath.ceil(mpmath.log(big) / mpmath.log(factor)))
+        assert got == {"inf": n, "zero": None}
+    else:
+        n = int(mpmath.ceil(mpmath.log(tiny) / mpmath.log(factor)))
+        # factorⁿ exactly at the threshold would round to 0 too (tie to even); these factors never hit it
+        assert got == {"inf": None, "zero": n if n <= ini.MAX_POWER else None}

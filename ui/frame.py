@@ -31,6 +31,7 @@ PAGES = (
     Page("saddle", "pages/saddle.py", ":material/landscape:"),
     Page("optimizers", "pages/optimizers.py", ":material/route:"),
     Page("constrained", "pages/constrained.py", ":material/fence:"),
+    Page("initialization", "pages/initialization.py", ":material/stacked_line_chart:"),
 )
 _LANG_NAMES = {"en": "English", "zh": "中文"}
 

@@ -6,8 +6,8 @@ import re
 import altair as alt
 import numpy as np
 
-__all__ = ["finish", "thin", "wrap_text", "compact", "attach", "WithData", "FORMAT_COLORS", "METHOD_DASH", "WIDTH",
-           "HEIGHT"]
+__all__ = ["finish", "style", "thin", "wrap_text", "compact", "attach", "WithData", "FORMAT_COLORS", "METHOD_DASH",
+           "WIDTH", "HEIGHT"]
 
 WIDTH = "container"
 HEIGHT = 420
@@ -47,8 +47,12 @@ def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT,
                               subtitleFontSize=15, subtitleColor="#444")
     # A fixed width means the plot itself is that size (equal axes stay equal); "container" fits the page.
     sizing = {"autosize": alt.AutoSizeParams(type="pad")} if isinstance(width, int) else {}
-    return (chart.properties(title=heading, width=width, height=height, padding=_PADDING, **sizing)
-            .configure(font=_FONT)  # first: configure() replaces the whole config
+    return style(chart.properties(title=heading, width=width, height=height, padding=_PADDING, **sizing))
+
+
+def style(chart):
+    """The house fonts, axes and legend, for a chart (or a concatenation) that already has its title and size."""
+    return (chart.configure(font=_FONT)  # first: configure() replaces the whole config
             .configure_axis(labelFontSize=14, titleFontSize=16, titleFontWeight="normal", grid=True,
                             gridOpacity=0.5)
             .configure_legend(labelFontSize=14, titleFontSize=15, orient="bottom", symbolSize=160,

@@ -1,0 +1,173 @@
+"""Charts of the initialization page: quantities over layers on a log axis with the healthy band and inf / nan /
+0 markers, activation histograms with in-chart layer sliders, and activation functions with their Taylor
+polynomials."""
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core.charts.style import compact, finish, style, wrap_text
+
+__all__ = ["log_layers_chart", "histogram_panels", "activation_chart", "PALETTE", "MARKERS"]
+
+# Okabe–Ito; every series also has its own dash, so no meaning rests on colour alone.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+DASHES = ([1, 0], [8, 4], [2, 3], [12, 3, 2, 3], [4, 2], [1, 0], [6, 6])
+# Values a log axis cannot show: drawn at its top (inf, nan) or bottom (0) edge with their own shape.
+MARKERS = {"inf": "triangle-up", "nan": "cross", "zero": "triangle-down"}
+_LIMITS = (1e-300, 1e300)
+
+
+def _domain(values: list, band) -> tuple[float, float]:
+    """A log-axis domain that holds every finite positive value and the band, in whole decades with a margin."""
+    finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in values] + [np.asarray(band or [], float)])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1e-3, 1e3)
+    lo, hi = max(lo, _LIMITS[0]), min(hi, _LIMITS[1])
+    return 10.0 ** (math.floor(math.log10(lo)) - 1), 10.0 ** (math.ceil(math.log10(hi)) + 1)
+
+
+def log_layers_chart(x, series: dict, labels: dict, band=None, height: int = 360, x_type: str = "layer"):
+    """Quantities over layers (or factors) on a log y axis.
+
+    x: positions (layers 1 … depth). series: {name: values} or {name: (values, colour, dash)}, values may hold
+    inf, nan and 0: those layers get a marker at the top (inf, nan) or the bottom (0) of the plot instead of a
+    point, one shape per kind. band: (lo, hi) shaded as the healthy range, or None.
+    labels: title, subtitle, x, y, series, band (the band's name), inf, nan, zero (marker names), wrap.
+    """
+    x = np.asarray(x, float)
+    names, colours, dashes, frames, marks = list(series), [], [], [], []
+    for i, (name, spec) in enumerate(series.items()):
+        values, colour, dash = spec if isinstance(spec, tuple) else (spec, PALETTE[i % 7], DASHES[i % 7])
+        v = np.asarray(values, float)
+        colours.append(colour)
+        dashes.append(dash)
+        ok = np.isfinite(v) & (v > 0)
+        frames.append(pd.DataFrame({"x": x[ok], "v": compact(v[ok], 5), "series": name}))
+        for kind, hit in (("inf", np.isinf(v)), ("nan", np.isnan(v)), ("zero", v == 0)):
+            if hit.any():
+                marks.append(pd.DataFrame({"x": x[hit], "series": name, "kind": labels[kind]}))
+    lo, hi = _domain([np.asarray(s[0] if isinstance(s, tuple) else s, float) for s in series.values()], band)
+    yscale = alt.Scale(type="log", domain=[lo, hi], nice=False)
+    xscale = alt.Scale(domain=[float(x.min()), float(x.max())], nice=False) if len(x) > 1 else alt.Undefined
+    layers = []
+    if band is not None:
+        layers.append(alt.Chart(pd.DataFrame({"lo": [band[0]], "hi": [band[1]], "name": [labels["band"]]}))
+                      .mark_rect(color="#2ca25f", opacity=0.12).encode(
+                          y=alt.Y("lo:Q", scale=yscale), y2="hi:Q",
+                          tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("lo:Q", format=".0e"),
+                                   alt.Tooltip("hi:Q", format=".0e")]))
+        layers.append(alt.Chart(pd.DataFrame({"y": [band[1]], "t": [labels["band"]]})).mark_text(
+            align="left", baseline="bottom", dx=4, dy=-2, fontSize=13, color="#1b7a45").encode(
+            x=alt.value(0), y=alt.Y("y:Q", scale=yscale), text="t:N"))
+    df = pd.concat(frames, ignore_index=True)
+    color = alt.Color("series:N", title=labels.get("series"), sort=names,
+                      scale=alt.Scale(domain=names, range=colours), legend=alt.Legend(columns=2))
+    tip = [alt.Tooltip("series:N", title=labels.get("series") or " "), alt.Tooltip("x:Q", title=labels["x"]),
+           alt.Tooltip("v:Q", format=".4e", title=labels["y"])]
+    base = alt.Chart(df).encode(
+        x=alt.X("x:Q", title=labels["x"], scale=xscale,
+                axis=alt.Axis(format="d", tickMinStep=1) if x_type == "layer" else alt.Undefined),
+        y=alt.Y("v:Q", title=labels["y"], scale=yscale, axis=alt.Axis(format=".0e")), color=color)
+    layers.append(base.mark_line(strokeWidth=3, clip=True).encode(
+        strokeDash=alt.StrokeDash("series:N", sort=names, legend=None, scale=alt.Scale(domain=names, range=dashes)),
+        tooltip=tip))
+    if len(x) <= 60:
+        layers.append(base.mark_circle(size=28, clip=True).encode(tooltip=tip))
+    if marks:
+        mk = pd.concat(marks, ignore_index=True)
+        kinds = [labels[k] for k in MARKERS]
+        mk["y"] = np.where(mk["kind"] == labels["zero"], lo * 1.6, hi / 1.6)
+        layers.append(alt.Chart(mk).mark_point(size=150, filled=True, opacity=0.9).encode(
+            x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale), color=color,
+            shape=alt.Shape("kind:N", title=None, scale=alt.Scale(domain=kinds, range=list(MARKERS.values()))),
+            tooltip=[alt.Tooltip("series:N", title=labels.get("series") or " "),
+                     alt.Tooltip("x:Q", title=labels["x"]), alt.Tooltip("kind:N", title=labels["y"])]))
+    return finish(alt.layer(*layers).resolve_scale(color="shared"), labels["title"], labels.get("subtitle"),
+                  height=height, wrap=labels.get("wrap"))
+
+
+def histogram_panels(edges, counts, summary: dict, layers: tuple, labels: dict, height: int = 260):
+    """Side-by-side histograms of the activations of three layers, each picked by its own slider inside the
+    chart (a Vega parameter: moving it redraws in the browser with no rerun).
+
+    edges, counts: (depth + 1, bins + 1) and (depth + 1, bins) from `core.initialization.layer_histograms`.
+    summary: {"std", "inf", "nan", "zero"} arrays of length depth + 1. layers: the three starting layers.
+    labels: title, subtitle, x, y, slider (a format with {name}), names (three panel names), layer (a format
+    with {t}), std, inf, nan, zero, wrap.
+    """
+    edges, counts = np.asarray(edges, float), np.asarray(counts)
+    depth = counts.shape[0] - 1
+    rows, cols = np.nonzero(np.ones_like(counts, dtype=bool))
+    keep = counts[rows, cols] > 0
+    rows, cols = rows[keep], cols[keep]
+    bins = counts.shape[1]
+    # one row per non-empty bin: layer, bin index and count; the browser turns the index into the bin's edges
+    # with the layer's half-range m (edges[t] = linspace(−m, m, bins + 1))
+    bars = pd.DataFrame({"layer": rows, "b": cols, "n": counts[rows, cols]})
+    info = pd.DataFrame({"layer": np.arange(depth + 1), "m": compact(edges[:, -1], 6)})
+    info["text"] = [labels["std"] + " " + _short(s) + (f" · {labels['inf']} {i}" if i else "")
+                    + (f" · {labels['nan']} {n}" if n else "") + (f" · {labels['zero']} {z}" if z else "")
+                    for s, i, n, z in zip(summary["std"], summary["inf"], summary["nan"], summary["zero"])]
+    panels, params = [], []
+    for k, (start, name) in enumerate(zip(layers, labels["names"])):
+        p = alt.param(name=f"layer{k}", value=int(min(max(start, 0), depth)),
+                      bind=alt.binding_range(min=0, max=depth, step=1, name=labels["slider"].format(name=name) + " "))
+        params.append(p)
+        hist = alt.Chart(bars).transform_filter(alt.datum.layer == p).transform_lookup(
+            lookup="layer", from_=alt.LookupData(info, "layer", ["m"])).transform_calculate(
+            lo=f"(2 * datum.b / {bins} - 1) * datum.m", hi=f"(2 * (datum.b + 1) / {bins} - 1) * datum.m").mark_bar(
+            color=PALETTE[k], opacity=0.85, binSpacing=0).encode(
+            x=alt.X("lo:Q", title=labels["x"], axis=alt.Axis(format=".2~g", labelOverlap="greedy", tickCount=5)),
+            x2="hi:Q", y=alt.Y("n:Q", title=labels["y"] if k == 0 else None), y2=alt.Y2(datum=0),
+            tooltip=[alt.Tooltip("lo:Q", format=".3g"), alt.Tooltip("hi:Q", format=".3g"),
+                     alt.Tooltip("n:Q", title=labels["y"])])
+        before, _, after = labels["layer"].partition("{t}")
+        head = alt.Chart(info).transform_filter(alt.datum.layer == p).transform_calculate(
+            label=f"'{name}: {before}' + datum.layer + '{after}'").mark_text(
+            align="left", baseline="top", fontSize=15, fontWeight="bold", x=4, y=-34).encode(text="label:N")
+        sub = alt.Chart(info).transform_filter(alt.datum.layer == p).mark_text(
+            align="left", baseline="top", fontSize=13, x=4, y=-16, color="#444").encode(text="text:N")
+        panels.append(alt.layer(hist, head, sub).properties(width=260, height=height))
+    subtitle = wrap_text(labels["subtitle"], labels.get("wrap", 110)) if labels.get("subtitle") else alt.Undefined
+    chart = alt.hconcat(*panels, spacing=28).add_params(*params).properties(
+        title=alt.TitleParams(labels["title"], subtitle=subtitle, anchor="start", fontSize=20, subtitleFontSize=15,
+                              subtitleColor="#444"), padding={"top": 14, "left": 8, "right": 16, "bottom": 8})
+    return style(chart)
+
+
+def _short(v: float) -> str:
+    v = float(v)
+    return "0" if v == 0 else f"{v:.3g}"
+
+
+def activation_chart(x, curves: dict, labels: dict, ylim: float = 2.5, height: int = 380):
+    """Activation functions, derivatives and Taylor polynomials on one linear plot, clipped to |y| ≤ ylim.
+
+    curves: {name: (values, colour, dash)}; non-finite values are dropped. labels: title, subtitle, x, y,
+    series, wrap.
+    """
+    x = np.asarray(x, float)
+    names = list(curves)
+    frames = []
+    for name, (values, _, _) in curves.items():
+        v = np.asarray(values, float)
+        ok = np.isfinite(v)
+        frames.append(pd.DataFrame({"x": compact(x[ok], 4), "v": compact(np.clip(v[ok], -4 * ylim, 4 * ylim), 4),
+                                    "series": name}))
+    df = pd.concat(frames, ignore_index=True)
+    chart = alt.Chart(df).mark_line(strokeWidth=3, clip=True).encode(
+        x=alt.X("x:Q", title=labels["x"], scale=alt.Scale(domain=[float(x.min()), float(x.max())], nice=False)),
+        y=alt.Y("v:Q", title=labels["y"], scale=alt.Scale(domain=[-ylim, ylim], nice=False)),
+        color=alt.Color("series:N", title=labels.get("series"), sort=names,
+                        scale=alt.Scale(domain=names, range=[c for _, c, _ in curves.values()]),
+                        legend=alt.Legend(columns=2)),
+        strokeDash=alt.StrokeDash("series:N", sort=names, legend=None,
+                                  scale=alt.Scale(domain=names, range=[d for _, _, d in curves.values()])),
+        tooltip=[alt.Tooltip("series:N", title=labels.get("series") or " "), alt.Tooltip("x:Q", format=".2f"),
+                 alt.Tooltip("v:Q", format=".4g", title=labels["y"])])
+    axes = alt.Chart(pd.DataFrame({"z": [0.0]})).mark_rule(color="#999", strokeWidth=1)
+    return finish(alt.layer(axes.encode(y="z:Q"), axes.encode(x="z:Q"), chart), labels["title"],
+                  labels.get("subtitle"), height=height, wrap=labels.get("wrap"))
