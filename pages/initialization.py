@@ -165,10 +165,10 @@ with right:
           {"title": t("initialization.lab.bwd_title"), "subtitle": t("initialization.lab.bwd_subtitle"),
            "y": t("initialization.lab.bwd_y"), "wrap": 46, **common}, band=ci.HEALTHY)
 marks = {"inf": prop.first_inf, "nan": prop.first_nan, "zero": prop.first_zero}
-c1, c2, c3 = st.columns([1, 1.5, 1.5])
+c1, c2 = st.columns([1, 3])
 c1.metric(t("initialization.lab.loss"), number_text(prop.loss, 4))
-c2.metric(t("initialization.lab.first_forward"), _layer_text(t, marks, "forward"))
-c3.metric(t("initialization.lab.first_backward"), _layer_text(t, marks, "backward"))
+c2.markdown(f"**{t('initialization.lab.first_forward')}:** {_layer_text(t, marks, 'forward')}  \n"
+            f"**{t('initialization.lab.first_backward')}:** {_layer_text(t, marks, 'backward')}")
 out_f, out_b = _outside(prop.forward_std), _outside(prop.grad_norm)
 if out_f == out_b == 0:
     st.success(t("initialization.lab.healthy"), icon=":material/check_circle:")

@@ -80,7 +80,7 @@ def log_layers_chart(x, series: dict, labels: dict, band=None, height: int = 360
         mk = pd.concat(marks, ignore_index=True)
         kinds = [labels[k] for k in MARKERS]
         mk["y"] = np.where(mk["kind"] == labels["zero"], lo * 1.6, hi / 1.6)
-        layers.append(alt.Chart(mk).mark_point(size=150, filled=True, opacity=0.9).encode(
+        layers.append(alt.Chart(mk).mark_point(size=110 if len(x) <= 40 else 70, filled=True, opacity=0.9).encode(
             x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale), color=color,
             shape=alt.Shape("kind:N", title=None, scale=alt.Scale(domain=kinds, range=list(MARKERS.values()))),
             tooltip=[alt.Tooltip("series:N", title=labels.get("series") or " "),
@@ -121,7 +121,8 @@ def histogram_panels(edges, counts, summary: dict, layers: tuple, labels: dict, 
             lo=f"(2 * datum.b / {bins} - 1) * datum.m", hi=f"(2 * (datum.b + 1) / {bins} - 1) * datum.m").mark_bar(
             color=PALETTE[k], opacity=0.85, binSpacing=0).encode(
             x=alt.X("lo:Q", title=labels["x"], axis=alt.Axis(format=".2~g", labelOverlap="greedy", tickCount=5)),
-            x2="hi:Q", y=alt.Y("n:Q", title=labels["y"] if k == 0 else None), y2=alt.Y2(datum=0),
+            x2="hi:Q", y=alt.Y("n:Q", title=labels["y"] if k == 0 else None, axis=alt.Axis(format="d", tickMinStep=1),
+                                 scale=alt.Scale(domainMin=0)), y2=alt.Y2(datum=0),
             tooltip=[alt.Tooltip("lo:Q", format=".3g"), alt.Tooltip("hi:Q", format=".3g"),
                      alt.Tooltip("n:Q", title=labels["y"])])
         before, _, after = labels["layer"].partition("{t}")
@@ -130,7 +131,7 @@ def histogram_panels(edges, counts, summary: dict, layers: tuple, labels: dict, 
             align="left", baseline="top", fontSize=15, fontWeight="bold", x=4, y=-34).encode(text="label:N")
         sub = alt.Chart(info).transform_filter(alt.datum.layer == p).mark_text(
             align="left", baseline="top", fontSize=13, x=4, y=-16, color="#444").encode(text="text:N")
-        panels.append(alt.layer(hist, head, sub).properties(width=260, height=height))
+        panels.append(alt.layer(hist, head, sub).properties(width=225, height=height))
     subtitle = wrap_text(labels["subtitle"], labels.get("wrap", 110)) if labels.get("subtitle") else alt.Undefined
     chart = alt.hconcat(*panels, spacing=28).add_params(*params).properties(
         title=alt.TitleParams(labels["title"], subtitle=subtitle, anchor="start", fontSize=20, subtitleFontSize=15,
