@@ -5,8 +5,10 @@ import streamlit as st
 
 from core import conditioning as cd
 from core.charts import conditioning as charts
+from core.charts.optimizers import series_chart
 from core.charts.tables import flagged_table, latex_matrix, number_text
-from ui.frame import chart, page_frame, reproduce, show_error
+from ui.classroom import question
+from ui.frame import chart, explain, page_frame, reproduce, show_error
 from ui.state import IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 _LOG = tuple(float(f"{v:.3g}") for v in np.logspace(-2, 2, 17))
@@ -169,10 +171,45 @@ def _descent(A, b, n, lam, vecs, kappa_h):
     return lr, steps, x0
 
 
+LESSONS = {  # classroom presets: every widget they name, set at once
+    "eigen_vs_singular": {"typed": True, "matrix": "1, 1000; 0, 1"},
+    "narrow_valley": {"typed": False, "s1": 1.0, "s2": 0.0562, "theta": 30, "lr": 1.8, "steps": 200},
+    "lr_too_big": {"typed": False, "s1": 1.0, "s2": 0.1, "theta": 30, "lr": 2.1, "steps": 100},
+}
+
 t = page_frame("conditioning")
 st.title(t("conditioning.title"))
-st.markdown(t("conditioning.intro"))
-check_url(STATE, t)
+explain(t("conditioning.intro"))
+check_url(STATE, t, presets=LESSONS)
+
+# Predict, then reveal ---------------------------------------------------------------------------------------
+st.subheader(t("conditioning.quiz.heading"))
+q1, q2 = st.columns(2)
+with q1:
+    _qa = np.array([[1.0, 1000.0], [0.0, 1.0]])
+    _qk = cd.cond_numbers(_qa)["singular"]
+    _q1 = min(("1", "1e3", "1e6"), key=lambda k: abs(np.log10(_qk) - np.log10(float(k))))
+    _qsv, _qev = np.linalg.svd(_qa, compute_uv=False), np.sort(np.abs(np.linalg.eigvals(_qa)))[::-1]
+    question("cond_kappa", t, t("conditioning.quiz.q1"),
+             {k: t(f"conditioning.quiz.q1_{k}") for k in ("1", "1e3", "1e6")}, _q1,
+             t("conditioning.quiz.q1_why", k=number_text(_qk, 4)),
+             lambda: st.dataframe(flagged_table({t("conditioning.quiz.q1_what"): [t("conditioning.quiz.q1_eig"),
+                                                                                 t("conditioning.quiz.q1_sv")],
+                                                 "1": [_qev[0], _qsv[0]], "2": [_qev[1], _qsv[1]]}, digits=6),
+                                  hide_index=True))
+with q2:
+    _qA = cd.matrix_from_svd(1.0, 0.1, 30)
+    _qb = _qA @ np.array([1.0, 1.0])
+    _qlim = cd.lr_limits(_qA)["divergence"]
+    _qruns = {f: cd.gd_run(_qA, _qb, f * _qlim, 60, np.array([3.0, -2.0])) for f in (0.9, 1.1)}
+    _qdiv = [f for f, r in _qruns.items() if r.diverged_at is not None or r.losses[-1] > r.losses[0]]
+    _q2 = "both" if len(_qdiv) == 2 else "none" if not _qdiv else f"{_qdiv[0]:g}"
+    question("cond_lr", t, t("conditioning.quiz.q2"), {k: t(f"conditioning.quiz.q2_{k.replace('.', '')}")
+                                                       for k in ("0.9", "1.1", "both", "none")}, _q2,
+             t("conditioning.quiz.q2_why"),
+             lambda: chart(series_chart, {f"η = {f:g} · 2/λmax": r.losses for f, r in _qruns.items()}, {
+                 "title": t("conditioning.gd.loss_title"), "x": t("conditioning.gd.step"),
+                 "y": t("conditioning.gd.loss_y"), "series": t("conditioning.gd.method")}, "log"))
 
 # The matrix -------------------------------------------------------------------------------------
 st.header(t("conditioning.matrix.heading"))
@@ -193,7 +230,7 @@ st.markdown(t("conditioning.matrix.show", n=n) + "\n\n$$A = " + latex_matrix(A) 
 
 # 1. Sensitivity --------------------------------------------------------------------------------
 st.header(t("conditioning.sens.heading"))
-st.markdown(t("conditioning.sens.intro"))
+explain(t("conditioning.sens.intro"))
 c1, c2 = st.columns(2)
 eps, seed = widget(EPS, t, c1), int(widget(SEED, t, c2))
 if np.isinf(kappa["singular"]):
@@ -232,7 +269,7 @@ else:
     m1.metric(t("conditioning.sens.worst_b"), number_text(cloud_b.worst, 4))
     m2.metric(t("conditioning.sens.sup_b"), number_text(cd.worst_b_direction(A, b), 4))
     m3.metric(t("conditioning.sens.kappa"), number_text(kappa["singular"], 4))
-    st.markdown(t("conditioning.sens.explain_b"))
+    explain(t("conditioning.sens.explain_b"))
     m1, m2 = st.columns(2)
     m1.metric(t("conditioning.sens.worst_A"), number_text(cloud_A.worst, 4))
     m2.metric(t("conditioning.sens.bound_A"), number_text(cloud_A.bound_exact, 4))
@@ -245,11 +282,11 @@ c1.metric(t("conditioning.eig.eigen"), number_text(kappa["eigen"], 4))
 c2.metric(t("conditioning.eig.singular"), number_text(kappa["singular"], 4))
 symmetric = bool(np.allclose(A, A.T))
 st.info(t("conditioning.eig.symmetric" if symmetric else "conditioning.eig.nonsymmetric"))
-st.markdown(t("conditioning.eig.explain"))
+explain(t("conditioning.eig.explain"))
 
 # 3. Digits lost ----------------------------------------------------------------------------------
 st.header(t("conditioning.hilbert.heading"))
-st.markdown(t("conditioning.hilbert.intro"))
+explain(t("conditioning.hilbert.intro"))
 hd = _hilbert()
 left, right = st.columns(2)
 with left:
@@ -276,11 +313,11 @@ with right:
             "all_lost": t("conditioning.hilbert.all_lost"),
         },
     )
-st.markdown(t("conditioning.hilbert.explain"))
+explain(t("conditioning.hilbert.explain"))
 
 # 4. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
 st.header(t("conditioning.gd.heading"))
-st.markdown(t("conditioning.gd.derivation"))
+explain(t("conditioning.gd.derivation"))
 lam, vecs = cd.hessian_eig(A)  # curvatures of f: sections 4 and 5
 kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
 lr, steps, x0 = _descent(A, b, n, lam, vecs, kappa_h)
@@ -291,7 +328,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric(t("conditioning.curv.lmax"), number_text(lam[-1], 4))
 c2.metric(t("conditioning.curv.lmin"), number_text(lam[0], 4))
 c3.metric(t("conditioning.curv.kappa_h"), number_text(kappa_h, 4))
-st.markdown(t("conditioning.curv.explain"))
+explain(t("conditioning.curv.explain"))
 
 reproduce(
     t,

@@ -9,7 +9,8 @@ from core import constrained as cc
 from core import landscapes as ls
 from core.charts import constrained as charts
 from core.charts.tables import flagged_table, number_text
-from ui.frame import chart, page_frame, reproduce, show_error
+from ui.classroom import question
+from ui.frame import chart, explain, page_frame, reproduce, show_error
 from ui.state import Choice, LogSlider, Slider, Toggle, check_url, widget
 
 OBJ = Choice("kobj", "constrained.build.objective", ("quadratic", "himmelblau", "rosenbrock", "saddle"), "quadratic",
@@ -115,10 +116,53 @@ def _forces(fn, cons, res, names: dict) -> list:
     return arrows
 
 
+LESSONS = {  # classroom presets: every widget they name, set at once
+    "kkt_example": {"kobj": "quadratic", "kcx": 2.0, "kcy": 1.0, "kkap": 1.0, "kdisc": True, "kr": 1.0,
+                    "kline": "none"},
+    "inactive": {"kobj": "quadratic", "kcx": 0.3, "kcy": 0.2, "kkap": 1.0, "kdisc": True, "kr": 1.0,
+                 "kline": "none"},
+    "two_constraints": {"kobj": "quadratic", "kcx": 2.0, "kcy": 1.0, "kdisc": True, "kr": 1.0, "kline": "half_plane",
+                        "kphi": 90, "koff": 0.2},
+}
+
 t = page_frame("constrained")
 st.title(t("constrained.title"))
-st.markdown(t("constrained.intro"))
-check_url(STATE, t)
+explain(t("constrained.intro"))
+check_url(STATE, t, presets=LESSONS)
+
+# Predict, then reveal ---------------------------------------------------------------------------------------
+st.subheader(t("constrained.quiz.heading"))
+
+
+def _quiz_kkt(centre: tuple, title: str):
+    qfn, qcons = cc.quadratic_objective(centre), (cc.disc(1.0),)
+    qres = cc.solve(qfn, qcons, X0)
+    qxs, qys, qZ = ls.evaluate_grid(qfn, n=51, bounds=((-2.5, 2.5), (-2.5, 2.5)))
+    mask = cc.feasible_mask(qcons, *np.meshgrid(qxs, qys))
+    names = {"c1": t("constrained.map.c1"), "free": t("constrained.map.free"), "star": "x*",
+             "minus_grad": "−∇f(x*)", "m1": "λ₁∇g₁(x*)"}
+    pts = [{"x": centre[0], "y": centre[1], "name": names["free"], "kind": "free"},
+           {"x": qres.x[0], "y": qres.x[1], "name": "x*", "kind": "star"}]
+    return qres, lambda: chart(charts.kkt_map, qxs, qys, qZ, mask, [(charts.circle_points(1.0), names["c1"], [1, 0])],
+                               pts, _forces(qfn, qcons, qres, names),
+                               {"title": title, "subtitle": f"λ = {number_text(qres.multipliers[0], 4)}", "x": "x",
+                                "y": "y", "f": "f", "legend": t("constrained.map.legend"),
+                                "colours": {names[k]: COLOURS[k] for k in names}}, size=charts.SMALL_MAP)
+
+
+q1, q2 = st.columns(2)
+with q1:
+    _qr, _qdraw = _quiz_kkt((2.0, 1.0), t("constrained.quiz.q1_title"))
+    question("kkt_active", t, t("constrained.quiz.q1"), {k: t(f"constrained.quiz.q1_{k}") for k in ("yes", "no")},
+             "yes" if _qr.active[0] and _qr.multipliers[0] > 0 else "no",
+             t("constrained.quiz.q1_why", lam=number_text(_qr.multipliers[0], 4)), _qdraw)
+with q2:
+    _qr2, _qdraw2 = _quiz_kkt((0.3, 0.2), t("constrained.quiz.q2_title"))
+    _qopts = {"0": 0.0, "1.236": math.sqrt(5) - 1, "neg": -1.0}
+    question("kkt_lambda", t, t("constrained.quiz.q2"), {k: t(f"constrained.quiz.q2_{k.replace('.', '')}")
+                                                         for k in _qopts},
+             min(_qopts, key=lambda k: abs(_qopts[k] - _qr2.multipliers[0])),
+             t("constrained.quiz.q2_why", lam=number_text(_qr2.multipliers[0], 4)), _qdraw2)
 
 # 1. Problem builder ---------------------------------------------------------------------------------------
 st.header(t("constrained.build.heading"))
@@ -191,11 +235,11 @@ if res is not None:
         st.markdown(t(f"constrained.result.say_{state}", g=_cname(cons, i), lam=lam, m=_mname(cons, i)))
     if res.message != "kkt_point":
         st.warning(t(f"constrained.result.msg_{res.message}"), icon=":material/warning:")
-    st.markdown(t("constrained.map.explain"))
+    explain(t("constrained.map.explain"))
 
     # 3. Sensitivity ------------------------------------------------------------------------------------
     st.header(t("constrained.sens.heading"))
-    st.markdown(t("constrained.sens.intro"))
+    explain(t("constrained.sens.intro"))
     delta = float(widget(DELTA, t))
     first = next((i for i, c in enumerate(cons) if c.kind == "ineq" and res.active[i]), None)
     if first is None:
@@ -216,7 +260,7 @@ if res is not None:
 
 # 4. When KKT is not enough ------------------------------------------------------------------------------
 st.header(t("constrained.when.heading"))
-st.markdown(t("constrained.when.intro"))
+explain(t("constrained.when.intro"))
 case = widget(CASE, t)
 ex = cc.EXAMPLES[case]
 local, best, eig_local, eig_best = _case(case)
@@ -262,14 +306,14 @@ with right:
         }), hide_index=True, width="stretch")
         st.markdown(t("constrained.note.cq_fails", x=_pt(local.x), licq=t(f"constrained.when.licq_{local.licq}"),
                       s=number_text(local.residuals["stationarity"], 4)))
-st.markdown(t("constrained.when.theory"))
+explain(t("constrained.when.theory"))
 with st.expander(t("constrained.when.faq"), icon=":material/forum:", expanded=True):
-    st.markdown(t("constrained.when.q1"))
-    st.markdown(t("constrained.when.q2"))
+    explain(t("constrained.when.q1"))
+    explain(t("constrained.when.q2"))
 
 # 5. Projected gradient descent ----------------------------------------------------------------------------
 st.header(t("constrained.pgd.heading"))
-st.markdown(t("constrained.pgd.intro"))
+explain(t("constrained.pgd.intro"))
 if not disc_on:
     st.info(t("constrained.pgd.off"), icon=":material/info:")
 else:

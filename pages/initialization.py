@@ -6,7 +6,8 @@ import streamlit as st
 from core import initialization as ci
 from core.charts import initialization as charts
 from core.charts.tables import flagged_table, number_text
-from ui.frame import chart, page_frame, reproduce, show_error
+from ui.classroom import question
+from ui.frame import chart, explain, page_frame, reproduce, show_error
 from ui.state import Choice, IntInput, LogSlider, Slider, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -75,15 +76,54 @@ def _outside(values) -> int:
     return int(np.sum(~(np.isfinite(v) & (v >= lo) & (v <= hi))))
 
 
+LESSONS = {  # classroom presets: every widget they name, set at once
+    "sigmoid_normal": {"iact": "sigmoid", "iinit": "normal", "istd": 1.0, "idepth": 50, "iwidth": 128,
+                       "idtype": "float32", "ires": False, "iclip": False},
+    "relu_he": {"iact": "relu", "iinit": "he_normal", "idepth": 50, "iwidth": 128, "idtype": "float32",
+                "ires": False, "iclip": False},
+    "tanh_xavier": {"iact": "tanh", "iinit": "xavier_normal", "idepth": 50, "iwidth": 128, "idtype": "float32",
+                    "ires": False, "iclip": False},
+    "fp16_underflow": FP16_EXAMPLE,
+}
+
 t = page_frame("initialization")
 st.title(t("initialization.title"))
-st.markdown(t("initialization.intro"))
-check_url(STATE, t)
+explain(t("initialization.intro"))
+check_url(STATE, t, presets=LESSONS)
 marker_names = {k: t(f"initialization.lab.{k}") for k in ("inf", "nan", "zero")}
+
+# Predict, then reveal ---------------------------------------------------------------------------------------
+st.subheader(t("initialization.quiz.heading"))
+q1, q2 = st.columns(2)
+_qlabels = {"x": t("initialization.lab.x"), "series": t("initialization.lab.series"),
+            "band": t("initialization.lab.band"), **marker_names}
+with q1:
+    _qp = _run(50, 64, "identity", "normal", "float16", ci.DEFAULT_BATCH, 0, False, None, 1.0, 1.0)[0]
+    _qt = _qp.first_inf["forward"]
+    _q1 = "never" if _qt is None else "early" if _qt <= 10 else "late"
+    question("init_overflow", t, t("initialization.quiz.q1"),
+             {k: t(f"initialization.quiz.q1_{k}") for k in ("early", "late", "never")}, _q1,
+             t("initialization.quiz.q1_why", t=_qt),
+             lambda: chart(charts.log_layers_chart, np.arange(1, 51),
+                           {t("initialization.lab.fwd_series"): (_qp.forward_std, COLOURS["fwd"], [1, 0])},
+                           {"title": t("initialization.lab.fwd_title"),
+                            "subtitle": "identity, N(0, 1), float16, n = 64",
+                            "y": t("initialization.lab.fwd_y"), "wrap": 46, **_qlabels}, band=ci.HEALTHY, height=300))
+with q2:
+    _qx = _run(50, 128, "tanh", "xavier_normal", "float32", ci.DEFAULT_BATCH, 0, False, None, 1.0, 1.0)[0]
+    _qok = bool(np.all((_qx.grad_norm >= ci.HEALTHY[0]) & (_qx.grad_norm <= ci.HEALTHY[1])))
+    question("init_xavier", t, t("initialization.quiz.q2"),
+             {k: t(f"initialization.quiz.q2_{k}") for k in ("yes", "no")}, "yes" if _qok else "no",
+             t("initialization.quiz.q2_why", lo=number_text(float(np.min(_qx.grad_norm)), 3),
+               hi=number_text(float(np.max(_qx.grad_norm)), 3)),
+             lambda: chart(charts.log_layers_chart, np.arange(1, 51),
+                           {t("initialization.lab.bwd_series"): (_qx.grad_norm, COLOURS["bwd"], [1, 0])},
+                           {"title": t("initialization.lab.bwd_title"), "subtitle": "tanh, Xavier, float32, n = 128",
+                            "y": t("initialization.lab.bwd_y"), "wrap": 46, **_qlabels}, band=ci.HEALTHY, height=300))
 
 # 1. Products of many factors ----------------------------------------------------------------------------
 st.header(t("initialization.products.heading"))
-st.markdown(t("initialization.products.intro"))
+explain(t("initialization.products.intro"))
 c1, c2, c3 = st.columns([1, 1, 0.8])
 a, n = float(widget(FACTOR, t, c1)), int(widget(POWER, t, c2))
 c3.metric(t("initialization.products.value"), number_text(ci.product_growth(a, n), 4))
@@ -99,7 +139,7 @@ chart(charts.log_layers_chart, ns, growth,
        "series": t("initialization.products.series"), "band": t("initialization.lab.band"), **marker_names},
       band=ci.HEALTHY, height=330)
 
-st.markdown(t("initialization.products.matrices_intro"))
+explain(t("initialization.products.matrices_intro"))
 c1, c2 = st.columns([2, 1])
 pstd, pseed = float(widget(PSTD, t, c1)), int(widget(PSEED, t, c2))
 mine, critical = _products(pstd, pseed)
@@ -119,7 +159,7 @@ st.markdown(t("initialization.products.mat_note", d=ci.MAX_DEPTH, m=number_text(
 
 # 2. The lab ----------------------------------------------------------------------------------------------
 st.header(t("initialization.lab.heading"))
-st.markdown(t("initialization.lab.intro"))
+explain(t("initialization.lab.intro"))
 c1, c2, c3, c4 = st.columns(4)
 depth, width = int(widget(DEPTH, t, c1)), int(widget(WIDTH, t, c2))
 act, init = widget(ACT, t, c3), widget(INIT, t, c4)
@@ -186,7 +226,7 @@ st.caption(t("initialization.lab.hist_sample", k=hist.total, total=batch * width
 
 # 3. Why Xavier -------------------------------------------------------------------------------------------
 st.header(t("initialization.xavier.heading"))
-st.markdown(t("initialization.xavier.derivation"))
+explain(t("initialization.xavier.derivation"))
 rows = [(k, ci.init_std(k, width, width)) if k in ci.NAMED_SCHEMES else (k, 1.0) for k in ci.SCHEMES]
 st.dataframe(flagged_table({
     t("initialization.xavier.table_scheme"): [t(f"initialization.schemes.{k}") + (" (σ = 1)" if k not in
@@ -210,7 +250,7 @@ st.markdown(t("initialization.xavier.note_identity") if act == "identity"
 
 # 4. Activations ------------------------------------------------------------------------------------------
 st.header(t("initialization.act.heading"))
-st.markdown(t("initialization.act.intro"))
+explain(t("initialization.act.intro"))
 c1, c2 = st.columns([2, 1])
 view = widget(VIEW, t, c1)
 fn = ci.ACTIVATIONS[view]
@@ -243,21 +283,21 @@ st.table({t("initialization.act.table_act"): [t(f"initialization.acts.{k}") for 
           t("initialization.act.table_f0"): [number_text(f0[k], 4) for k in ci.ACTIVATIONS],
           t("initialization.act.table_df0"): [number_text(df0[k], 4) for k in ci.ACTIVATIONS],
           t("initialization.act.table_like"): [_like(k) for k in ci.ACTIVATIONS]})
-st.markdown(t("initialization.act.explain"))
+explain(t("initialization.act.explain"))
 
 # 5. Remedies ---------------------------------------------------------------------------------------------
 st.header(t("initialization.remedies.heading"))
-st.markdown(t("initialization.remedies.intro"))
+explain(t("initialization.remedies.intro"))
 st.markdown(t("initialization.remedies.residual_on" if residual else "initialization.remedies.residual_off"))
 if not clip_on:
-    st.markdown(t("initialization.remedies.clip_off"))
+    explain(t("initialization.remedies.clip_off"))
 elif not np.isfinite(prop.total_grad_norm):
     st.warning(t("initialization.remedies.clip_nan"), icon=":material/warning:")
 else:
     st.markdown(t("initialization.remedies.clip_on", c=f"{clip_norm:g}", total=number_text(prop.total_grad_norm, 4),
                   coef=number_text(prop.clip_coef, 4)))
 st.subheader(t("initialization.remedies.where_heading"))
-st.markdown(t("initialization.remedies.where"))
+explain(t("initialization.remedies.where"))
 events = []
 if prop.first_inf["forward"] is not None:
     events.append(t("initialization.remedies.run_inf", t=prop.first_inf["forward"]))
@@ -270,7 +310,7 @@ st.markdown(t("initialization.remedies.this_run", text="; ".join(events) or t("i
 
 # 6. float16 and loss scaling -------------------------------------------------------------------------------
 st.header(t("initialization.fp16.heading"))
-st.markdown(t("initialization.fp16.intro"))
+explain(t("initialization.fp16.intro"))
 c1, c2 = st.columns(2)
 c1.button(t("initialization.fp16.example"), on_click=_load_fp16_example, icon=":material/science:")
 if dtype != "float16":

@@ -10,7 +10,8 @@ from core import oned, sgd
 from core import optimizers as opt
 from core.charts import optimizers as charts
 from core.charts.tables import flagged_table, latex_matrix, number_text
-from ui.frame import chart, page_frame, reproduce
+from ui.classroom import question
+from ui.frame import chart, explain, page_frame, reproduce
 from ui.state import Choice, IntInput, LogSlider, Slider, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -177,15 +178,50 @@ def _bytes(n: int) -> str:
     return f"{n:.3g} EB"
 
 
+def _racers(*names) -> dict:
+    return {f"on_{k}": k in names for k in opt.NAMES}
+
+
+LESSONS = {  # classroom presets: every widget they name, set at once
+    "rosenbrock_race": {"fn": "rosenbrock", **RECOMMENDED["rosenbrock"], **_racers("gd", "momentum", "adam", "bfgs")},
+    "adam_vs_adagrad": {"fn": "quadratic", **_Q, "kappa": 1000.0, "theta": 30, "steps": 300,
+                        **_racers("adagrad", "adam")},
+    "saddle_escape": {"fn": "saddle", **RECOMMENDED["saddle"], **_racers("gd", "momentum", "adam", "newton")},
+}
+
 t = page_frame("optimizers")
 st.title(t("optimizers.title"))
-st.markdown(t("optimizers.intro"))
-check_url(STATE, t)
+explain(t("optimizers.intro"))
+check_url(STATE, t, presets=LESSONS)
+
+# Predict, then reveal ---------------------------------------------------------------------------------------
+st.subheader(t("optimizers.quiz.heading"))
+q1, q2 = st.columns(2)
+with q1:
+    _qf = oned.FUNCTIONS_1D["parabola"]
+    _qp = {lr: oned.iterate(_qf, 1.0, lr, 12).xs for lr in (0.5, 1.0, 1.5)}
+    _q1 = next((f"{lr:g}" for lr, xs in _qp.items() if np.allclose(np.abs(xs), 1.0) and xs[1] != xs[0]), "none")
+    question("opt_bounce", t, t("optimizers.quiz.q1"), {k: f"α = {k}" for k in ("0.5", "1", "1.5")}, _q1,
+             t("optimizers.quiz.q1_why"),
+             lambda: chart(charts.series_chart, {f"α = {lr:g}": xs for lr, xs in _qp.items()}, {
+                 "title": t("optimizers.quiz.q1_title"), "x": t("optimizers.step"), "y": "x",
+                 "series": t("optimizers.one.lr_series")}, "linear"))
+with q2:
+    _qfn = ls.quadratic(1000.0, 30)
+    _qt = {k: opt.trace(k, _qfn, (-1.8, 1.2), 100, lr=1.0 if k == "gd" else 0.1) for k in ("gd", "adam")}
+    _q2 = min(_qt, key=lambda k: _qt[k].losses[-1])
+    _qname = {k: t(f"optimizers.name.{k}") for k in _qt}
+    question("opt_adam", t, t("optimizers.quiz.q2"), _qname, _q2,
+             t("optimizers.quiz.q2_why", gd=number_text(_qt["gd"].losses[-1], 3),
+               adam=number_text(_qt["adam"].losses[-1], 3)),
+             lambda: chart(charts.series_chart, {_qname[k]: tr.losses for k, tr in _qt.items()}, {
+                 "title": t("optimizers.race.loss_title"), "x": t("optimizers.step"), "y": "f",
+                 "series": t("optimizers.method")}, "log"))
 name = {k: t(f"optimizers.name.{k}") for k in opt.NAMES}
 
 # 1. One variable ------------------------------------------------------------------------------------------
 st.header(t("optimizers.one.heading"))
-st.markdown(t("optimizers.one.intro"))
+explain(t("optimizers.one.intro"))
 c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
 fn1 = oned.FUNCTIONS_1D[widget(FN1, t, c1, on_change=_load_start_1d)]
 x0_1, lr1, n1 = widget(X1, t, c2), widget(A1, t, c3), int(widget(N1, t, c4))
@@ -223,11 +259,11 @@ compare |= {own: path1.xs, f"α = {lr1 / 10:g}": oned.iterate(fn1, x0_1, lr1 / 1
 chart(charts.x_over_steps, compare, own, {"title": t("optimizers.one.steps_title"),
                                             "subtitle": t("optimizers.one.steps_sub"), "x": t("optimizers.step"),
                                             "y": "x", "series": t("optimizers.one.lr_series")}, (lo, hi))
-st.markdown(t("optimizers.one.explain"))
+explain(t("optimizers.one.explain"))
 
 # 2. Steepest direction ------------------------------------------------------------------------------------
 st.header(t("optimizers.dir.heading"))
-st.markdown(t("optimizers.dir.intro"))
+explain(t("optimizers.dir.intro"))
 c1, c2, c3 = st.columns([1.4, 1, 1])
 fn_id = widget(FN, t, c1, on_change=_load_recommended)
 kappa = float(widget(KAPPA, t, c2)) if fn_id == "quadratic" else 20.0
@@ -249,7 +285,7 @@ st.markdown(t("optimizers.dir.result", g=f"({number_text(dd.grad[0], 4)}, {numbe
 
 # 3. The race ----------------------------------------------------------------------------------------------
 st.header(t("optimizers.race.heading"))
-st.markdown(t("optimizers.race.intro"))
+explain(t("optimizers.race.intro"))
 st.button(t("optimizers.race.recommended"), on_click=_load_recommended, icon=":material/tune:")
 chosen, hps = [], {}
 for i, k in enumerate(opt.NAMES):
@@ -312,11 +348,11 @@ else:
         t("optimizers.race.time"): [f"{1e3 * traces[k].seconds:.2f}" for k in chosen],
         t("optimizers.race.status"): [_status(traces[k]) for k in chosen],
     }, digits=6), width="stretch", hide_index=True)
-st.markdown(t("optimizers.race.explain"))
+explain(t("optimizers.race.explain"))
 
 # 4. Inside the optimizer ----------------------------------------------------------------------------------
 st.header(t("optimizers.inside.heading"))
-st.markdown(t("optimizers.inside.intro"))
+explain(t("optimizers.inside.intro"))
 inside = widget(INSIDE, t)
 tr_in = _trace(inside, fn_id, kappa, theta, start, steps, hps[inside])
 c1, c2 = st.columns([1, 1.2])
@@ -342,7 +378,7 @@ st.markdown(t(f"optimizers.inside.explain.{inside}"))
 
 # 5. Stochastic gradients ----------------------------------------------------------------------------------
 st.header(t("optimizers.sgd.heading"))
-st.markdown(t("optimizers.sgd.intro"))
+explain(t("optimizers.sgd.intro"))
 c1, c2, c3 = st.columns(3)
 task, batch, lr_sgd = widget(TASK, t, c1), int(widget(BATCH, t, c2)), widget(LR_SGD, t, c3)
 c1, c2, c3 = st.columns(3)
@@ -382,11 +418,11 @@ with right:
                                        t("optimizers.sgd.sum"): (scale.sum_norm, [6, 3])},
           {"title": t("optimizers.sgd.scale_title"), "subtitle": t("optimizers.sgd.scale_sub"),
            "x": t("optimizers.sgd.b_axis"), "y": "‖g‖", "wrap": 52, "series": " "}, float(batch))
-st.markdown(t("optimizers.sgd.explain"))
+explain(t("optimizers.sgd.explain"))
 
 # 6. Quasi-Newton ------------------------------------------------------------------------------------------
 st.header(t("optimizers.bfgs.heading"))
-st.markdown(t("optimizers.bfgs.intro"))
+explain(t("optimizers.bfgs.intro"))
 tr_b = _trace("bfgs", fn_id, kappa, theta, start, steps, hps["bfgs"])
 ref = _scipy_bfgs(fn_id, kappa, theta, start, steps)
 chart(charts.race_map, xs, ys, Z, {"bfgs": (tr_b.iterates, name["bfgs"]), "scipy": (ref, t("optimizers.bfgs.scipy"))},
@@ -403,7 +439,7 @@ with left:
 with right:
     st.markdown(t("optimizers.bfgs.now") + f" $$B_{{{last_b}}} = {latex_matrix(tr_b.state['B'][last_b])},\\quad "
                 f"\\nabla^2 f = {latex_matrix(fn.hess(tr_b.iterates[last_b]))}$$")
-st.markdown(t("optimizers.bfgs.secant"))
+explain(t("optimizers.bfgs.secant"))
 res = opt.secant_residuals(tr_b)
 st.dataframe(flagged_table({
     "k": list(range(1, len(res) + 1))[:10],

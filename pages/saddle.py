@@ -10,7 +10,8 @@ from core.charts import landscape as charts
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from core.inspect import inspect_point, near_saddle_start
 from core.symbolic import derivative_latex
-from ui.frame import chart, page_frame, reproduce
+from ui.classroom import question
+from ui.frame import chart, explain, page_frame, reproduce
 from ui.state import Choice, IntInput, LogSlider, Slider, check_url, widget
 
 GALLERY = ("two_weight_net", "saddle", "monkey_saddle", "double_well", "himmelblau", "rosenbrock", "six_hump_camel")
@@ -56,11 +57,44 @@ def _escape(fn_id: str, start: tuple, lr: float, steps: int, noise: float, seed:
     }
 
 
+LESSONS = {  # classroom presets: every widget they name, set at once
+    "two_weight_net": {"fn": "two_weight_net", "px": 0.5, "py": 0.5},
+    "monkey_saddle": {"fn": "monkey_saddle", "px": 0.5, "py": 0.5},
+    "slow_escape": {"fn": "saddle", "noise": 0.0001, "steps": 1000, "lr": 0.05},
+}
+
 t = page_frame("saddle")
 st.title(t("saddle.title"))
-st.markdown(t("saddle.intro"))
-check_url(STATE, t)
+explain(t("saddle.intro"))
+check_url(STATE, t, presets=LESSONS)
 kinds = {k: t(f"saddle.kind.{k}") for k in KINDS}
+
+# Predict, then reveal ---------------------------------------------------------------------------------------
+st.subheader(t("saddle.quiz.heading"))
+
+
+def _quiz_map(fn_id: str, title: str):
+    qfn = ls.FUNCTIONS[fn_id]
+    qxs, qys, qZ = _grid(fn_id)
+    pts = [{"x": float(c.point[0]), "y": float(c.point[1]), "kind": c.kind,
+            "text": ", ".join(number_text(v, 4) for v in c.eigenvalues)} for c in _critical(fn_id)]
+    return lambda: chart(charts.landscape_map, qxs, qys, qZ, {
+        "title": title, "subtitle": qfn.latex, "x": qfn.var_names[0], "y": qfn.var_names[1], "f": "f",
+        "kind": t("saddle.table.kind"), "kinds": {k: t(f"saddle.kind.{k}") for k in KINDS},
+        "method": "", "step": "", "arrow": ""}, pts)
+
+
+q1, q2 = st.columns(2)
+with q1:
+    _qh = np.linalg.eigvalsh(ls.FUNCTIONS["two_weight_net"].hess(np.zeros(2)))
+    _q1 = str(int(np.sum(_qh < 0)))
+    question("saddle_negative", t, t("saddle.quiz.q1"), {k: k for k in ("0", "1", "2")}, _q1,
+             t("saddle.quiz.q1_why", e=", ".join(number_text(v, 4) for v in _qh)),
+             _quiz_map("two_weight_net", t("functions.two_weight_net")))
+with q2:
+    _qm = cp.classify(np.linalg.eigvalsh(ls.FUNCTIONS["monkey_saddle"].hess(np.zeros(2))))
+    question("saddle_monkey", t, t("saddle.quiz.q2"), {k: t(f"saddle.kind.{k}") for k in KINDS}, _qm,
+             t("saddle.quiz.q2_why"), _quiz_map("monkey_saddle", t("functions.monkey_saddle")))
 
 # 1. Gallery -----------------------------------------------------------------------------------------
 st.header(t("saddle.gallery.heading"))
@@ -74,7 +108,7 @@ c3.markdown(t("saddle.gallery.hess") + f"\n\n$$\\nabla^2 f = {h_tex}$$")
 
 # 2. Landscape and its critical points ------------------------------------------------------------------
 st.header(t("saddle.map.heading"))
-st.markdown(t("saddle.map.intro"))
+explain(t("saddle.map.intro"))
 xs, ys, Z = _grid(fn_id)
 found = sorted(_critical(fn_id), key=lambda c: (KINDS.index(c.kind) if c.kind != "minimum" else -1, c.value))
 critical = [
@@ -152,7 +186,7 @@ st.markdown(
     t("saddle.inspect.hessian") + f" $$H = {latex_matrix(ins.hess)}, \\quad \\lambda = "
     f"({number_text(ins.eigenvalues[0], 4)},\\ {number_text(ins.eigenvalues[1], 4)})$$"
 )
-st.markdown(t("saddle.inspect.taylor"))
+explain(t("saddle.inspect.taylor"))
 slices = {
     t("saddle.inspect.along", i=i + 1, lam=number_text(ins.eigenvalues[i], 3)): (ins.true[i], ins.model[i])
     for i in range(2)
@@ -174,7 +208,7 @@ chart(
 
 # 4. Escaping a saddle ---------------------------------------------------------------------------------
 st.header(t("saddle.escape.heading"))
-st.markdown(t("saddle.escape.intro"))
+explain(t("saddle.escape.intro"))
 saddle_points = [c.point for c in found if c.kind == "saddle"]
 c1, c2, c3, c4 = st.columns(4)
 lr, steps = widget(LR, t, c1), int(widget(STEPS, t, c2))
@@ -243,11 +277,11 @@ else:
         width="stretch",
         hide_index=True,
     )
-    st.markdown(t("saddle.escape.explain"))
+    explain(t("saddle.escape.explain"))
 
 # 5. Why saddles dominate in high dimensions ---------------------------------------------------------
 st.header(t("saddle.high.heading"))
-st.markdown(t("saddle.high.intro"))
+explain(t("saddle.high.intro"))
 dim = int(widget(DIM, t))
 fractions = _fractions(dim, seed)
 c1, c2, c3 = st.columns(3)
@@ -264,11 +298,11 @@ chart(
         "y": t("saddle.high.hist_y"),
     },
 )
-st.markdown(t("saddle.high.ratio"))
+explain(t("saddle.high.ratio"))
 
 # 6. Deep linear chains --------------------------------------------------------------------------------
 st.header(t("saddle.chain.heading"))
-st.markdown(t("saddle.chain.intro"))
+explain(t("saddle.chain.intro"))
 depth = int(widget(DEPTH, t))
 offsets = np.linspace(0.0, 1.6, 81)
 chart(
@@ -286,7 +320,7 @@ chart(
 )
 H0 = sd.chain_hessian_at_origin(depth)
 st.markdown(t("saddle.chain.hessian", k=depth) + f" $$\\nabla^2 L(0) = {latex_matrix(H0)}$$")
-st.markdown(t("saddle.chain.explain"))
+explain(t("saddle.chain.explain"))
 
 reproduce(
     t,

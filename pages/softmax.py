@@ -8,7 +8,8 @@ from core import floats
 from core import softmax as sm
 from core.charts import softmax as charts
 from core.charts.tables import flagged_table, number_text
-from ui.frame import chart, page_frame, reproduce, show_error
+from ui.classroom import question
+from ui.frame import chart, explain, page_frame, reproduce, show_error
 from ui.state import Choice, LogSlider, Slider, Text, check_url, widget
 
 FMT_OPTIONS = floats.FORMATS
@@ -64,14 +65,47 @@ def _steps_view(steps, column):
                                                     for k, v in values.items()}))
 
 
+LESSONS = {  # classroom presets: every widget they name, set at once
+    "cs231n": {"logits": "123, 456, 789", "lab_fmt": "float64", "shift": 0.0},
+    "all_negative": {"logits": "-1000, -1000", "lab_fmt": "float64", "shift": 0.0},
+    "float16_first": {"logits": "1, 2, 12", "lab_fmt": "float16", "fmt": "float16", "shift": 0.0},
+}
+
 t = page_frame("softmax")
 st.title(t("softmax.title"))
-st.markdown(t("softmax.intro"))
-check_url(STATE, t)
+explain(t("softmax.intro"))
+check_url(STATE, t, presets=LESSONS)
+
+# Predict, then reveal ---------------------------------------------------------------------------------------
+st.subheader(t("softmax.quiz.heading"))
+q1, q2 = st.columns(2)
+with q1:
+    _qx = np.array([123.0, 456.0, 789.0])
+    _qn, _qs = sm.softmax(_qx, "float64", stable=False), sm.softmax(_qx, "float64", stable=True)
+    _qopts = {"onehot": [0.0, 0.0, 1.0], "last_nan": [0.0, 0.0, np.nan], "nan": [np.nan] * 3}
+    _q1 = next((k for k, v in _qopts.items() if np.array_equal(_qn, v, equal_nan=True)), "onehot")
+    question("softmax_naive", t, t("softmax.quiz.q1"), {k: t(f"softmax.quiz.q1_{k}") for k in _qopts},
+             _q1, t("softmax.quiz.q1_why"),
+             lambda: chart(charts.probability_chart, _qn, _qs, {
+                 "naive": t("softmax.naive"), "stable": t("softmax.stable"), "method": t("softmax.method"),
+                 "title": t("softmax.bars.title", fmt="float64"), "subtitle": "x = [123, 456, 789]",
+                 "x": t("softmax.class"), "y": t("softmax.prob")}))
+with q2:
+    _qi = floats.float_info("float16")
+    _qx2 = {"11": 11.09, "89": 88.72, "710": 709.78}
+    _q2 = min(_qx2, key=lambda k: abs(_qx2[k] - _qi.exp_overflow))
+    _qc = floats.exp_curve("float16")
+    question("softmax_fp16", t, t("softmax.quiz.q2"), {k: t(f"softmax.quiz.q2_{k}") for k in _qx2}, _q2,
+             t("softmax.quiz.q2_why", ov=number_text(_qi.exp_overflow, 5)),
+             lambda: chart(charts.exp_range_chart, _qc.x, _qc.y, _qi.exp_overflow, _qi.exp_underflow, {
+                 "title": t("softmax.exp.title", fmt="float16"), "subtitle": t("softmax.exp.subtitle"), "x": "x",
+                 "y": t("softmax.exp.y", fmt="float16"), "overflow": t("softmax.exp.overflow"),
+                 "underflow": t("softmax.exp.underflow"), "zone": t("softmax.exp.zone"),
+                 "limit": t("softmax.exp.limit")}))
 
 # 1. Number formats --------------------------------------------------------------------------------
 st.header(t("softmax.formats.heading"))
-st.markdown(t("softmax.formats.intro"))
+explain(t("softmax.formats.intro"))
 infos = [floats.float_info(f) for f in FMT_OPTIONS]
 props = ("bits", "eps", "tiny", "smallest_subnormal", "max", "exp_overflow", "exp_underflow")
 st.dataframe(flagged_table({f: [getattr(i, p) for p in props] for f, i in zip(FMT_OPTIONS, infos, strict=False)},
@@ -108,7 +142,7 @@ else:
 
 # 2. Softmax lab -----------------------------------------------------------------------------------
 st.header(t("softmax.lab.heading"))
-st.markdown(t("softmax.lab.intro"))
+explain(t("softmax.lab.intro"))
 cols = st.columns(len(PRESETS))
 for col, (name, text) in zip(cols, PRESETS.items(), strict=False):
     col.button(t(f"softmax.preset.{name}"), on_click=_set_logits, args=(text,), width="stretch",
@@ -131,7 +165,7 @@ chart(charts.probability_chart, naive.result, stable.result, {
     "x": t("softmax.class"), "y": t("softmax.prob")})
 
 st.subheader(t("softmax.all.heading"))
-st.markdown(t("softmax.all.intro"))
+explain(t("softmax.all.intro"))
 rows = {}
 for f in FMT_OPTIONS:
     for method in ("naive", "stable"):
@@ -141,7 +175,7 @@ st.dataframe(flagged_table({f"p{i}": [r[i] for r in rows.values()] for i in rang
 
 # 3. Shift invariance ------------------------------------------------------------------------------
 st.header(t("softmax.shift.heading"))
-st.markdown(t("softmax.shift.intro"))
+explain(t("softmax.shift.intro"))
 c = widget(SHIFT, t)
 err, broken = _shift_scan(tuple(x), lab_fmt)
 shifted = sm.softmax(x + c, lab_fmt, stable=False)
@@ -152,11 +186,11 @@ chart(charts.shift_chart, SHIFTS, err, broken, c, {
     "x": t("softmax.shift.x"), "y": t("softmax.error"), "ok": t("softmax.ok"), "broken": t("softmax.broken"),
     "state": t("softmax.state"), "current": t("softmax.current", v=number_text(c))})
 with st.expander(t("softmax.shift.why_heading"), expanded=True):
-    st.markdown(t("softmax.shift.why"))
+    explain(t("softmax.shift.why"))
 
 # 4. log-softmax and cross-entropy ---------------------------------------------------------------
 st.header(t("softmax.ce.heading"))
-st.markdown(t("softmax.ce.intro"))
+explain(t("softmax.ce.intro"))
 if st.session_state.get("target", 0) > len(x) - 1:  # fewer classes than the link or last view had
     st.warning(t("softmax.ce.target_clamped", target=int(st.session_state["target"]), last=len(x) - 1))
     st.session_state["target"] = len(x) - 1
@@ -170,11 +204,11 @@ st.dataframe(flagged_table(ce_cols, flag=tuple(ce_cols)[1:]), width="stretch")
 c1, c2 = st.columns(2)
 c1.metric(t("softmax.ce.loss_naive", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=False)))
 c2.metric(t("softmax.ce.loss_stable", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=True)))
-st.markdown(t("softmax.ce.explain"))
+explain(t("softmax.ce.explain"))
 
 # 5. Breakdown sweep -------------------------------------------------------------------------------
 st.header(t("softmax.sweep.heading"))
-st.markdown(t("softmax.sweep.intro"))
+explain(t("softmax.sweep.intro"))
 sweep = _sweep(tuple(x0), FMT_OPTIONS)
 chart(charts.sweep_chart, sweep.scales, {k: (sweep.error[k], sweep.broken[k]) for k in sweep.error},
                                    scale, {

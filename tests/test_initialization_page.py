@@ -185,7 +185,7 @@ def test_reproduce_snippet_recomputes_the_forward_chart():
     """The "Reproduce in NumPy" script, run as it is, prints the forward chart's values (float64)."""
     at = run("en", idepth="8", iwidth="16", iact="tanh", iinit="xavier_uniform", idtype="float64", ires="true",
              ibatch="4", iseed="5")
-    code = at.code[-1].value
+    code = next(c.value for c in at.code if c.value.startswith("import numpy"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     ref = ci.propagate(8, 16, "tanh", "xavier_uniform", dtype="float64", batch=4, seed=5, residual=True)
     np.testing.assert_allclose(numbers(out), ref.forward_std, rtol=1e-3)

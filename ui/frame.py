@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.charts import style
+from ui import classroom
 from ui.i18n import DEFAULT_LANG, LANGS, Translator
 
-__all__ = ["PAGES", "Page", "page_frame", "reproduce", "show_error", "chart"]
+__all__ = ["PAGES", "Page", "page_frame", "reproduce", "show_error", "chart", "explain"]
 
 
 @dataclass(frozen=True)
@@ -68,19 +70,37 @@ def page_frame(page_id: str) -> Translator:
     lang, bad = _resolve_lang()
     t = Translator(lang)
     page = HOME if page_id == HOME.id else next(p for p in PAGES if p.id == page_id)
+    bad_view = classroom.resolve_view()
     st.set_page_config(page_title=f"{t(page_id + '.title')} · {t('app.name')}", page_icon=page.icon,
-                       layout="wide", initial_sidebar_state="expanded")
+                       layout="wide", initial_sidebar_state="collapsed" if classroom.is_projector() else "expanded")
+    classroom.projector_css()
+    st.session_state["_page"] = page_id
+    st.session_state["_charts"] = 0  # numbers this run's charts (their export buttons' keys)
     with st.sidebar:
         st.session_state["lang_switch"] = lang
         st.segmented_control("Language / 语言", LANGS, format_func=_LANG_NAMES.get, key="lang_switch",
                              on_change=_switch_lang, required=True)
+        classroom.view_toggle(t)
         st.markdown(f"**{t('app.name')}**")
+        link = {"lang": lang, **({"view": "projector"} if classroom.is_projector() else {})}
         for p in (HOME, *PAGES):
-            st.page_link(p.path, label=t(p.id + ".nav"), icon=p.icon, query_params={"lang": lang})
+            st.page_link(p.path, label=t(p.id + ".nav"), icon=p.icon, query_params=link)
         st.caption(t("frame.share_hint"))
     if bad is not None:
         st.warning(t("frame.bad_lang", value=str(bad)[:20]), icon=":material/warning:")
+    if bad_view is not None:
+        st.warning(t("frame.bad_view", value=str(bad_view)[:20]), icon=":material/warning:")
     return t
+
+
+def explain(text: str) -> None:
+    """An explanation: shown as text, or folded away in the projector view so the charts fill the screen."""
+    if classroom.is_projector():
+        with st.expander(Translator(st.session_state.get("_lang", DEFAULT_LANG))("frame.explanation"),
+                         icon=":material/menu_book:"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
 
 
 def show_error(t: Translator, key: str, **values) -> None:
@@ -104,9 +124,44 @@ def _spec(_builder, name: str, args: tuple, kwargs: dict) -> dict:
     return _builder(*args, **kwargs).to_dict(validate=False)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _projector_spec(_builder, name: str, args: tuple, kwargs: dict) -> dict:
+    return style.projector(_spec(_builder, name, args, kwargs))
+
+
 def chart(builder, *args, **kwargs) -> None:
-    """Show ``builder(*args, **kwargs)`` (an Altair chart builder from ``core.charts``) at full width,
-    with its own projector-sized styling."""
-    spec = _spec(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+    """Show ``builder(*args, **kwargs)`` (an Altair chart builder from ``core.charts``) at full width, larger in
+    the projector view, with a menu to download its data (CSV) and the picture (SVG, PNG)."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    spec = (_projector_spec if classroom.is_projector() else _spec)(builder, name, args, kwargs)
     # A chart with a fixed pixel width (equal axes) keeps it; the rest stretch to the column.
     st.vega_lite_chart(spec, width="content" if isinstance(spec.get("width"), int) else "stretch", theme=None)
+    _export(spec)
+
+
+def _export(spec: dict) -> None:
+    t = Translator(st.session_state.get("_lang", DEFAULT_LANG))
+    n = st.session_state["_charts"] = st.session_state.get("_charts", 0) + 1
+    stem = f"{st.session_state.get('_page', 'chart')}-{n}"
+    with st.popover(t("frame.export"), icon=":material/download:"):
+        st.download_button(t("frame.export_csv"), lambda: _csv(spec), file_name=f"{stem}.csv", mime="text/csv",
+                           key=f"_csv{n}", on_click="ignore", icon=":material/table:")
+        st.download_button(t("frame.export_svg"), lambda: _image(spec, "svg"), file_name=f"{stem}.svg",
+                           mime="image/svg+xml", key=f"_svg{n}", on_click="ignore", icon=":material/image:")
+        st.download_button(t("frame.export_png"), lambda: _image(spec, "png"), file_name=f"{stem}.png",
+                           mime="image/png", key=f"_png{n}", on_click="ignore", icon=":material/image:")
+
+
+def _csv(spec: dict) -> bytes:
+    # utf-8 with a byte-order mark: Excel then reads the Chinese column names correctly
+    return style.export_table(spec).to_csv(index=False).encode("utf-8-sig")
+
+
+def _image(spec: dict, kind: str) -> bytes | str:
+    """The chart drawn by Vega itself on the server (vl-convert, offline), at a fixed width."""
+    import vl_convert as vlc
+
+    spec = dict(spec)
+    if not isinstance(spec.get("width"), int) and "hconcat" not in spec:
+        spec["width"] = 900
+    return vlc.vegalite_to_svg(spec) if kind == "svg" else vlc.vegalite_to_png(spec, scale=2)

@@ -139,7 +139,14 @@ def widget(spec, t, where=st, on_change=None, disabled=False):
     ``on_change`` runs before the next rerun when the user changes the value (for example to load the
     settings that suit a newly chosen function).
     """
-    common = dict(key=spec.key, bind="query-params", help=t(spec.help) if spec.help else None,
+    from ui import classroom
+
+    lock = classroom.enforce_lock(spec)
+    return _draw(spec, t, where, on_change, disabled or lock, bind=None if lock else "query-params")
+
+
+def _draw(spec, t, where, on_change, disabled, bind):
+    common = dict(key=spec.key, bind=bind, help=t(spec.help) if spec.help else None,
                   on_change=on_change, disabled=disabled)
     label = t(spec.label)
     if isinstance(spec, Slider):
@@ -154,7 +161,7 @@ def widget(spec, t, where=st, on_change=None, disabled=False):
     if isinstance(spec, Toggle):
         return where.toggle(label, spec.default, **common)
     if isinstance(spec, Choice) and spec.labels:
-        return _translated_choice(spec, t, where, label, common["help"], on_change, disabled)
+        return _translated_choice(spec, t, where, label, common["help"], on_change, disabled, sync=bind is not None)
     if isinstance(spec, Choice):
         index = spec.options.index(spec.default)
         if spec.style == "radio":
@@ -167,7 +174,8 @@ def widget(spec, t, where=st, on_change=None, disabled=False):
     raise TypeError(f"unknown widget spec {spec!r}")
 
 
-def _translated_choice(spec: Choice, t, where, label: str, help: str | None, on_change=None, disabled=False):
+def _translated_choice(spec: Choice, t, where, label: str, help: str | None, on_change=None, disabled=False,
+                       sync: bool = True):
     """A select box with translated option names whose URL parameter is the option id."""
     state, params = st.session_state, st.query_params
     if spec.key not in state:  # first run of this page in this session: take the link's value
@@ -175,6 +183,8 @@ def _translated_choice(spec: Choice, t, where, label: str, help: str | None, on_
         state[spec.key] = raw if raw in spec.options else spec.default
     value = where.selectbox(label, spec.options, format_func=lambda o: t(f"{spec.labels}.{o}"), key=spec.key,
                             help=help, on_change=on_change, disabled=disabled)
+    if not sync:
+        return value
     if value == spec.default:
         if spec.key in params:
             del params[spec.key]
@@ -183,11 +193,24 @@ def _translated_choice(spec: Choice, t, where, label: str, help: str | None, on_
     return value
 
 
-def check_url(specs, t) -> None:
-    """Before the widgets are drawn: warn about URL values that are malformed or out of range.
-
-    Streamlit then drops such a value and the widget starts from its default.
+def check_url(specs, t, presets: dict | None = None) -> None:
+    """Before the widgets are drawn: apply a ``?preset=``, warn about URL values that are malformed or out of
+    range (Streamlit then drops such a value and the widget starts from its default) and about lock keys the
+    page does not have; put the page's lesson presets and the share panel in the sidebar.
     """
+    from ui import classroom
+
+    page = st.session_state.get("_page", "")
+    presets = presets or {}
+    st.session_state["_presets"] = presets  # this page's presets, for the tests
+    classroom.apply_link_preset(specs, presets, t)
+    unknown = sorted(classroom.locked() - {s.key for s in specs})
+    if unknown:
+        st.warning(t("frame.bad_lock", keys=", ".join(k[:20] for k in unknown[:5]),
+                     accepted=", ".join(s.key for s in specs)), icon=":material/warning:")
+    with st.sidebar:
+        classroom.preset_picker(presets, page, t)
+    classroom.share_panel(specs, t, t.lang)
     params = st.query_params
     for spec in specs:
         if spec.key in params:

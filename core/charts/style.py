@@ -94,3 +94,90 @@ def attach(chart, **frames) -> WithData:
     a map of thousands of cells that costs far more than drawing it. Named data skips all of that.
     """
     return WithData(chart, frames)
+
+
+# --- the projector view and exported data -----------------------------------------------------------------
+
+PROJECTOR_SCALE = 1.5
+_FONT_KEYS = ("labelFontSize", "titleFontSize", "fontSize", "subtitleFontSize", "symbolSize")
+
+
+def _scaled(value, factor: float):
+    return round(value * factor, 2) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def projector(spec: dict, factor: float = PROJECTOR_SCALE) -> dict:
+    """A copy of a Vega-Lite spec for a projector: fonts, line widths and point sizes ``factor`` times larger
+    (readable from the back of a room), charts a little taller. The data and the encodings are unchanged."""
+    import copy
+
+    out = copy.deepcopy({k: v for k, v in spec.items() if k != "datasets"})
+    if "datasets" in spec:
+        out["datasets"] = spec["datasets"]  # shared, never modified
+
+    def walk(node, in_config=False):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "datasets" or key == "data":
+                    continue
+                if key in _FONT_KEYS and isinstance(value, int | float):
+                    node[key] = _scaled(value, factor ** 2 if key == "symbolSize" else factor)
+                elif key == "mark" and isinstance(value, dict):
+                    for k in ("strokeWidth", "fontSize"):
+                        if k in value:
+                            value[k] = _scaled(value[k], factor)
+                    if "size" in value:
+                        value["size"] = _scaled(value["size"], factor ** 2 if value.get("type") != "text" else factor)
+                    if value.get("type") == "line" and "strokeWidth" not in value:
+                        value["strokeWidth"] = 2 * factor
+                    if value.get("type") == "text" and "fontSize" not in value:
+                        value["fontSize"] = round(11 * factor)
+                elif key == "mark" and value in ("line", "text"):
+                    node[key] = {"type": value, **({"strokeWidth": 2 * factor} if value == "line"
+                                                    else {"fontSize": round(11 * factor)})}
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(out)  # scales the title's and the config's font sizes too
+    for axis in ("axis", "legend", "header"):
+        cfg = out.setdefault("config", {}).setdefault(axis, {})
+        cfg.setdefault("labelFontSize", round(11 * factor))
+        cfg.setdefault("titleFontSize", round(12 * factor))
+    if isinstance(out.get("height"), int | float):
+        out["height"] = round(out["height"] * 1.2)
+    return out
+
+
+def export_table(spec: dict):
+    """The data a chart shows, as one table: every named dataset of the spec, one after the other, with its
+    columns renamed to the axis and legend titles they are drawn with (so in the reader's language, with units).
+
+    Returns a pandas DataFrame (empty when the chart has no named data)."""
+    import pandas as pd
+
+    titles: dict[str, str] = {}
+
+    def collect(node):
+        if isinstance(node, dict):
+            enc = node.get("encoding")
+            if isinstance(enc, dict):
+                for channel in enc.values():
+                    if isinstance(channel, dict) and isinstance(channel.get("field"), str):
+                        title = channel.get("title")
+                        if isinstance(title, str) and title.strip():
+                            titles.setdefault(channel["field"], title)
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    collect(spec)
+    frames = [pd.DataFrame(rows) for rows in spec.get("datasets", {}).values() if rows]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True, sort=False)
+    return table.rename(columns={c: titles[c] for c in table.columns if c in titles and titles[c] not in table})
