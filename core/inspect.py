@@ -51,17 +51,22 @@ def inspect_point(fn, point, span: float, n: int = 81) -> Inspection:
         raise ValueError(f"point={point!r} must be two finite numbers")
     if not (np.isfinite(span) and span > 0):
         raise ValueError(f"span={span!r} must be a finite number > 0")
-    g, H = np.asarray(fn.grad(p), dtype=float), np.asarray(fn.hess(p), dtype=float)
-    lam, vecs = np.linalg.eigh(H)
-    gnorm = float(np.linalg.norm(g))
-    grad_arrow = p - span * min(1.0, gnorm) * (g / gnorm if gnorm > 0 else np.zeros(2))
-    top = float(np.max(np.abs(lam)))
-    lengths = span * np.abs(lam) / top if top > 0 else np.zeros(2)
-    eig_arrows = p[None, :] + (vecs * lengths).T
-    t = np.linspace(-span, span, n)
-    pts = p[None, None, :] + t[None, :, None] * vecs.T[:, None, :]
-    true = np.asarray(fn.f(pts), dtype=float)
-    model = float(fn.f(p)) + t[None, :] * (vecs.T @ g)[:, None] + 0.5 * lam[:, None] * t[None, :] ** 2
+    # a typed formula may be undefined at p (log of a negative number): the results are then nan, never an error
+    with np.errstate(all="ignore"):
+        g, H = np.asarray(fn.grad(p), dtype=float), np.asarray(fn.hess(p), dtype=float)
+        if np.all(np.isfinite(H)):
+            lam, vecs = np.linalg.eigh(H)
+        else:
+            lam, vecs = np.full(2, np.nan), np.eye(2)
+        gnorm = float(np.linalg.norm(g))
+        grad_arrow = p - span * min(1.0, gnorm) * (g / gnorm if gnorm > 0 else np.zeros(2))
+        top = float(np.max(np.abs(lam)))
+        lengths = span * np.abs(lam) / top if top > 0 else np.zeros(2)
+        eig_arrows = p[None, :] + (vecs * lengths).T
+        t = np.linspace(-span, span, n)
+        pts = p[None, None, :] + t[None, :, None] * vecs.T[:, None, :]
+        true = np.asarray(fn.f(pts), dtype=float)
+        model = float(fn.f(p)) + t[None, :] * (vecs.T @ g)[:, None] + 0.5 * lam[:, None] * t[None, :] ** 2
     return Inspection(p, float(fn.f(p)), g, H, lam, vecs, grad_arrow, eig_arrows, t, true, model)
 
 

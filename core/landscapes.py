@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Function2D", "FUNCTIONS", "KINDS", "MAX_GRID", "MAX_KAPPA", "quadratic", "evaluate_grid", "check_bounds"]
+__all__ = ["Function2D", "FUNCTIONS", "KINDS", "MAX_GRID", "MAX_KAPPA", "quadratic", "evaluate_grid", "check_bounds",
+           "defined_at", "nearest_defined"]
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
 MAX_GRID = 1001  # points per side of an evaluated grid
@@ -304,3 +305,35 @@ def check_bounds(bounds) -> Bounds:
     if B.shape != (2, 2) or not np.isfinite(B).all() or not (B[:, 0] < B[:, 1]).all():
         raise ValueError(f"bounds={bounds!r} must be ((xmin, xmax), (ymin, ymax)) with finite min < max")
     return (float(B[0, 0]), float(B[0, 1])), (float(B[1, 0]), float(B[1, 1]))
+
+
+def defined_at(fn: Function2D, point) -> bool:
+    """Whether f and ∇f are finite numbers at ``point`` (a typed formula may be undefined on part of the plane)."""
+    p = np.asarray(point, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(fn.f(p)) and np.all(np.isfinite(fn.grad(p))))
+
+
+def nearest_defined(fn: Function2D, point, bounds: Bounds | None = None, n: int = 81):
+    """``point`` itself when f and ∇f are finite there, else the nearest point of an n × n grid over ``bounds``
+    (default ``fn.bounds``) where they are; None when they are finite nowhere on the grid.
+
+    Examples
+    --------
+    >>> nearest_defined(FUNCTIONS["saddle"], (0.3, 0.2))
+    (0.3, 0.2)
+    """
+    p = np.asarray(point, dtype=np.float64)
+    if defined_at(fn, p):
+        return float(p[0]), float(p[1])
+    (x0, x1), (y0, y1) = check_bounds(fn.bounds if bounds is None else bounds)
+    n = int(min(max(n, 2), MAX_GRID))
+    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    P = np.stack([gx, gy], axis=-1)
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(fn.f(P)) & np.all(np.isfinite(fn.grad(P)), axis=-1)
+    if not ok.any():
+        return None
+    d = np.where(ok, np.hypot(gx - p[0], gy - p[1]), np.inf)
+    i = np.unravel_index(np.argmin(d), d.shape)
+    return float(gx[i]), float(gy[i])

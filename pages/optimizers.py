@@ -5,14 +5,16 @@ import inspect
 import numpy as np
 import streamlit as st
 
+from core import expressions as ex
 from core import landscapes as ls
 from core import oned, sgd
 from core import optimizers as opt
 from core.charts import optimizers as charts
 from core.charts.tables import flagged_table, latex_matrix, number_text
+from ui import formula
 from ui.classroom import question
 from ui.frame import chart, explain, page_frame, reproduce
-from ui.state import Choice, IntInput, LogSlider, Slider, Toggle, check_url, widget
+from ui.state import Choice, IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
 LR_OPTIONS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 1.9, 2.0,
@@ -23,7 +25,9 @@ A1 = LogSlider("a1", "optimizers.one.lr", (0.001, 0.002, 0.005, 0.01, 0.02, 0.05
                                             1.5), 0.05)
 N1 = Slider("n1", "optimizers.one.steps", 1, 200, 40, 1)
 RACE = ("quadratic", "rosenbrock", "beale", "himmelblau", "saddle", "two_weight_net")
-FN = Choice("fn", "optimizers.race.fn", RACE, "quadratic", labels="functions")
+FN = Choice("fn", "optimizers.race.fn", (*RACE, "custom"), "quadratic", labels="functions")
+EXPR = Text("expr", "expressions.label", formula.DEFAULT, ex.MAX_LENGTH, help="expressions.help",
+            placeholder="expressions.placeholder")
 KAPPA = LogSlider("kappa", "optimizers.race.kappa", (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0),
                   20.0)
 THETA = Slider("theta", "optimizers.race.theta", 0, 90, 30, 15, help="optimizers.race.theta_help")
@@ -41,6 +45,8 @@ RECOMMENDED = {
                "lr_rmsprop": 0.01, "lr_adam": 0.02, "steps": 100},
     "two_weight_net": {"sx": -1.5, "sy": 1.2, "lr_gd": 0.05, "lr_momentum": 0.02, "lr_nesterov": 0.02,
                        "lr_adagrad": 0.5, "lr_rmsprop": 0.01, "lr_adam": 0.05, "steps": 200},
+    "custom": {"sx": -2.0, "sy": 1.5, "lr_gd": 0.05, "lr_momentum": 0.02, "lr_nesterov": 0.02, "lr_adagrad": 0.5,
+               "lr_rmsprop": 0.01, "lr_adam": 0.05, "steps": 200},
 }
 _Q = RECOMMENDED["quadratic"]  # the default function: its settings are the widgets' defaults
 SX = Slider("sx", "optimizers.race.sx", -5.0, 5.0, _Q["sx"], 0.05)
@@ -72,8 +78,8 @@ LR_SGD = LogSlider("lr_sgd", "optimizers.sgd.lr", (0.001, 0.002, 0.005, 0.01, 0.
 EPOCHS = Slider("epochs", "optimizers.sgd.epochs", 1, 20, 10, 1)  # ≤ 4,000 steps at B = 1: ~0.1 s
 LAST = Choice("last", "optimizers.sgd.last", ("keep", "drop"), "keep", labels="optimizers.sgd.lasts")
 SEED = IntInput("seed", "optimizers.sgd.seed", 0, 9999, 0, help="optimizers.sgd.seed_help")
-STATE = (FN1, X1, A1, N1, FN, KAPPA, THETA, SX, SY, STEPS, *ON.values(), *(w for d in HP.values() for w in d.values()),
-         INSIDE, TASK, BATCH, LR_SGD, EPOCHS, LAST, SEED)
+STATE = (FN1, X1, A1, N1, FN, EXPR, KAPPA, THETA, SX, SY, STEPS, *ON.values(),
+         *(w for d in HP.values() for w in d.values()), INSIDE, TASK, BATCH, LR_SGD, EPOCHS, LAST, SEED)
 N_DATA = 200
 TOL = 1e-6  # gradient norm counted as "reached"
 
@@ -113,7 +119,14 @@ SNIPPET_RULES = {
 
 def _snippet(fn_id, kappa, theta, start, steps, settings) -> str:
     """A runnable NumPy script that repeats the race's first-order optimizers (PyTorch's update rules)."""
-    if fn_id == "quadratic":
+    if fn_id.startswith("custom:"):
+        head = ("from numpy import sin, cos, tan, exp, log, sqrt, sinh, cosh, tanh, pi, e\n"
+                "from numpy import arctan as atan, abs\n\n"
+                "sigmoid = lambda u: 1 / (1 + exp(-u))\nsoftplus = lambda u: np.logaddexp(0, u)\n"
+                f"f = lambda p: (lambda x, y: {fn_id.removeprefix('custom:')})(p[0], p[1])\n"
+                "# the page derives the gradient exactly with SymPy; central differences are close enough here\n"
+                "grad = lambda p, h=1e-6: np.array([(f(p + d) - f(p - d)) / (2 * h) for d in np.eye(2) * h])")
+    elif fn_id == "quadratic":
         head = (f"c, s = np.cos(np.radians({theta:g})), np.sin(np.radians({theta:g}))\n"
                 f"R = np.array([[c, -s], [s, c]])\nA = R @ np.diag([1.0, 1 / {kappa:g}]) @ R.T\n"
                 "f = lambda p: 0.5 * p @ A @ p\ngrad = lambda p: A @ p")
@@ -133,6 +146,9 @@ def _snippet(fn_id, kappa, theta, start, steps, settings) -> str:
 
 # --- cached core calls --------------------------------------------------------------------------------------
 def _fn(fn_id: str, kappa: float, theta: float):
+    """The race's function: the quadratic, a gallery one, or a typed one as "custom:<canonical formula>"."""
+    if fn_id.startswith("custom:"):
+        return formula.parsed(fn_id.removeprefix("custom:"))
     return ls.quadratic(kappa, theta) if fn_id == "quadratic" else ls.FUNCTIONS[fn_id]
 
 
@@ -268,11 +284,25 @@ c1, c2, c3 = st.columns([1.4, 1, 1])
 fn_id = widget(FN, t, c1, on_change=_load_recommended)
 kappa = float(widget(KAPPA, t, c2)) if fn_id == "quadratic" else 20.0
 theta = float(widget(THETA, t, c3)) if fn_id == "quadratic" else 30.0
+if fn_id == "custom":
+    st.caption(t("expressions.examples", examples=" · ".join(f"`{e}`" for e in formula.EXAMPLES)))
+    fn_id = "custom:" + formula.custom_function(widget(EXPR, t), t, "_optimizers_expr").text
 fn = _fn(fn_id, kappa, theta)
 c1, c2, c3 = st.columns(3)
 start = (float(widget(SX, t, c1)), float(widget(SY, t, c2)))
+if fn_id.startswith("custom:") and not ls.defined_at(fn, start):
+    moved = ls.nearest_defined(fn, start)
+    if moved is None:
+        st.error(t("expressions.nowhere"), icon=":material/error:")
+        st.stop()
+    st.warning(t("expressions.start_moved", x=number_text(start[0], 4), y=number_text(start[1], 4),
+                 mx=number_text(moved[0], 4), my=number_text(moved[1], 4)), icon=":material/warning:")
+    start = moved
 steps = int(widget(STEPS, t, c3))
-st.markdown(f"$${fn.latex}$$")
+if fn_id.startswith("custom:"):
+    formula.derivative_panel(fn, t)
+else:
+    st.markdown(f"$${fn.latex}$$")
 dd = oned.directional_derivatives(fn, np.array(start))
 walked = oned.slopes_along(fn, np.array(start))
 chart(charts.directional_chart, dd.angles_deg, dd.values, dd.grad_angle_deg, dd.grad_norm, *walked,
@@ -304,6 +334,8 @@ st.caption(t("optimizers.race.pytorch"))
 window = ((min(bx0, start[0] - 0.25), max(bx1, start[0] + 0.25)),
           (min(by0, start[1] - 0.25), max(by1, start[1] + 0.25)))
 xs, ys, Z = _grid(fn_id, kappa, theta, window)
+if fn_id.startswith("custom:"):
+    formula.undefined_note(Z, t)
 traces = {k: _trace(k, fn_id, kappa, theta, start, steps, hps[k]) for k in chosen}
 minima = [(p[0], p[1]) for p in fn.known_critical_points if p[2] == "minimum"]
 if not chosen:

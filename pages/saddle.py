@@ -4,18 +4,22 @@ import numpy as np
 import streamlit as st
 
 from core import critical_points as cp
+from core import expressions as ex
 from core import landscapes as ls
 from core import saddles as sd
 from core.charts import landscape as charts
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from core.inspect import inspect_point, near_saddle_start
 from core.symbolic import derivative_latex
+from ui import formula
 from ui.classroom import question
 from ui.frame import chart, explain, page_frame, reproduce
-from ui.state import Choice, IntInput, LogSlider, Slider, check_url, widget
+from ui.state import Choice, IntInput, LogSlider, Slider, Text, check_url, widget
 
 GALLERY = ("two_weight_net", "saddle", "monkey_saddle", "double_well", "himmelblau", "rosenbrock", "six_hump_camel")
-FN = Choice("fn", "saddle.fn", GALLERY, "two_weight_net", labels="functions")
+FN = Choice("fn", "saddle.fn", (*GALLERY, "custom"), "two_weight_net", labels="functions")
+EXPR = Text("expr", "expressions.label", formula.DEFAULT, ex.MAX_LENGTH, help="expressions.help",
+            placeholder="expressions.placeholder")
 PX = Slider("px", "saddle.inspect.px", 0.0, 1.0, 0.5, 0.01, help="saddle.inspect.help")
 PY = Slider("py", "saddle.inspect.py", 0.0, 1.0, 0.5, 0.01, help="saddle.inspect.help")
 LR = LogSlider("lr", "saddle.escape.lr", (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3), 0.05)
@@ -24,21 +28,26 @@ NOISE = LogSlider("noise", "saddle.escape.noise", tuple(float(f"{v:.3g}") for v 
 SEED = IntInput("seed", "saddle.seed", 0, 9999, 0, help="saddle.seed_help")
 DIM = Slider("dim", "saddle.high.dim", 1, 150, 50, 1)
 DEPTH = Slider("depth", "saddle.chain.depth", 2, 8, 3, 1)
-STATE = (FN, PX, PY, LR, STEPS, NOISE, SEED, DIM, DEPTH)
+STATE = (FN, EXPR, PX, PY, LR, STEPS, NOISE, SEED, DIM, DEPTH)
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
 METHOD_COLORS = {"gd": "#D55E00", "pgd": "#0072B2", "newton": "#CC79A7", "sfn": "#009E73"}
 SAMPLES = 100  # × N³ ≤ 150³: ~0.15 s for a new seed or N, then cached
 
 
+def _function(key: str):
+    """A gallery function by id, or a typed one by "custom:<canonical formula>" (already accepted once)."""
+    return ls.FUNCTIONS[key] if key in ls.FUNCTIONS else formula.parsed(key.removeprefix("custom:"))
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def _critical(fn_id: str):
-    fn = ls.FUNCTIONS[fn_id]
+def _critical(key: str):
+    fn = _function(key)
     return cp.find_critical_points(fn, fn.bounds)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _grid(fn_id: str):
-    return ls.evaluate_grid(ls.FUNCTIONS[fn_id], n=51)
+def _grid(key: str):
+    return ls.evaluate_grid(_function(key), n=51)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -47,8 +56,8 @@ def _fractions(n: int, seed: int):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _escape(fn_id: str, start: tuple, lr: float, steps: int, noise: float, seed: int):
-    fn = ls.FUNCTIONS[fn_id]
+def _escape(key: str, start: tuple, lr: float, steps: int, noise: float, seed: int):
+    fn = _function(key)
     return {
         "gd": sd.gradient_descent(fn, start, lr, steps),
         "pgd": sd.gradient_descent(fn, start, lr, steps, noise=noise, seed=seed),
@@ -99,18 +108,26 @@ with q2:
 # 1. Gallery -----------------------------------------------------------------------------------------
 st.header(t("saddle.gallery.heading"))
 fn_id = widget(FN, t)
-fn = ls.FUNCTIONS[fn_id]
-f_tex, g_tex, h_tex = derivative_latex(fn_id)
-c1, c2, c3 = st.columns([1.2, 1, 1.4])
-c1.markdown(t("saddle.gallery.f") + f"\n\n$$f = {f_tex}$$")
-c2.markdown(t("saddle.gallery.grad") + f"\n\n$$\\nabla f = {g_tex}$$")
-c3.markdown(t("saddle.gallery.hess") + f"\n\n$$\\nabla^2 f = {h_tex}$$")
+if fn_id == "custom":
+    st.caption(t("expressions.examples", examples=" · ".join(f"`{e}`" for e in formula.EXAMPLES)))
+    fn = formula.custom_function(widget(EXPR, t), t, "_saddle_expr")
+    key = f"custom:{fn.text}"
+    formula.derivative_panel(fn, t)
+else:
+    fn, key = ls.FUNCTIONS[fn_id], fn_id
+    f_tex, g_tex, h_tex = derivative_latex(fn_id)
+    c1, c2, c3 = st.columns([1.2, 1, 1.4])
+    c1.markdown(t("saddle.gallery.f") + f"\n\n$$f = {f_tex}$$")
+    c2.markdown(t("saddle.gallery.grad") + f"\n\n$$\\nabla f = {g_tex}$$")
+    c3.markdown(t("saddle.gallery.hess") + f"\n\n$$\\nabla^2 f = {h_tex}$$")
 
 # 2. Landscape and its critical points ------------------------------------------------------------------
 st.header(t("saddle.map.heading"))
 explain(t("saddle.map.intro"))
-xs, ys, Z = _grid(fn_id)
-found = sorted(_critical(fn_id), key=lambda c: (KINDS.index(c.kind) if c.kind != "minimum" else -1, c.value))
+xs, ys, Z = _grid(key)
+if fn_id == "custom":
+    formula.undefined_note(Z, t)
+found = sorted(_critical(key), key=lambda c: (KINDS.index(c.kind) if c.kind != "minimum" else -1, c.value))
 critical = [
     {
         "x": float(c.point[0]),
@@ -186,25 +203,28 @@ st.markdown(
     t("saddle.inspect.hessian") + f" $$H = {latex_matrix(ins.hess)}, \\quad \\lambda = "
     f"({number_text(ins.eigenvalues[0], 4)},\\ {number_text(ins.eigenvalues[1], 4)})$$"
 )
-explain(t("saddle.inspect.taylor"))
-slices = {
-    t("saddle.inspect.along", i=i + 1, lam=number_text(ins.eigenvalues[i], 3)): (ins.true[i], ins.model[i])
-    for i in range(2)
-}
-chart(
-    charts.slices_chart,
-    ins.offsets,
-    slices,
-    {
-        "title": t("saddle.inspect.slices_title"),
-        "subtitle": t("saddle.inspect.slices_sub"),
-        "x": t("saddle.inspect.t"),
-        "y": "f",
-        "direction": t("saddle.inspect.direction"),
-        "true": t("saddle.inspect.true"),
-        "model": t("saddle.inspect.model"),
-    },
-)
+if not ls.defined_at(fn, ins.point):
+    st.info(t("expressions.undefined_point"), icon=":material/visibility_off:")
+else:
+    explain(t("saddle.inspect.taylor"))
+    slices = {
+        t("saddle.inspect.along", i=i + 1, lam=number_text(ins.eigenvalues[i], 3)): (ins.true[i], ins.model[i])
+        for i in range(2)
+    }
+    chart(
+        charts.slices_chart,
+        ins.offsets,
+        slices,
+        {
+            "title": t("saddle.inspect.slices_title"),
+            "subtitle": t("saddle.inspect.slices_sub"),
+            "x": t("saddle.inspect.t"),
+            "y": "f",
+            "direction": t("saddle.inspect.direction"),
+            "true": t("saddle.inspect.true"),
+            "model": t("saddle.inspect.model"),
+        },
+    )
 
 # 4. Escaping a saddle ---------------------------------------------------------------------------------
 st.header(t("saddle.escape.heading"))
@@ -218,7 +238,7 @@ if not saddle_points:
 else:
     s0 = min(saddle_points, key=lambda q: np.linalg.norm(q - ins.point))
     start = near_saddle_start(fn, s0, 0.1 * min(x1 - x0, y1 - y0), 1e-8 * min(x1 - x0, y1 - y0))
-    runs = _escape(fn_id, tuple(start), lr, steps, noise, seed)
+    runs = _escape(key, tuple(start), lr, steps, noise, seed)
     step_to, u = sd.negative_curvature_step(fn, s0, 0.1 * min(x1 - x0, y1 - y0))
     names = {k: t(f"saddle.escape.{k}") for k in METHOD_COLORS}
     paths = {names[k]: (runs[k].points, METHOD_COLORS[k]) for k in METHOD_COLORS}

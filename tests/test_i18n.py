@@ -9,7 +9,7 @@ from ui.i18n import LANGS, placeholders, strings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
-SECTIONS = ("app", "frame", "home", "functions", "functions1d", *(p.id for p in PAGES))
+SECTIONS = ("app", "frame", "home", "functions", "functions1d", "expressions", *(p.id for p in PAGES))
 _KEY = re.compile(r"""["']((?:{})\.[A-Za-z0-9_.]+)["']""".format("|".join(SECTIONS)))
 _FKEY = re.compile(r"""f["']((?:{})\.[A-Za-z0-9_.]*)\{{""".format("|".join(SECTIONS)))
 _CJK = re.compile(r"[\u4e00-\u9fff]")

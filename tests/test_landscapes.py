@@ -240,3 +240,18 @@ def test_evaluate_grid_orientation_and_defaults():
 def test_evaluate_grid_refuses(kwargs):
     with pytest.raises(ValueError):
         evaluate_grid(FUNCTIONS["saddle"], **kwargs)
+
+
+def test_nearest_defined_point():
+    from core.expressions import parse
+    fn = parse("log(x) + sqrt(y)")
+    assert ls.defined_at(fn, (1.0, 1.0)) and not ls.defined_at(fn, (-1.0, 1.0))
+    assert ls.nearest_defined(fn, (1.0, 1.0)) == (1.0, 1.0)
+    p = ls.nearest_defined(fn, (-1.0, 2.0), n=61)
+    assert ls.defined_at(fn, p) and p[0] > 0 and p[1] > 0
+    # a brute-force check over the same grid: no defined grid point is closer
+    xs = np.linspace(-3, 3, 61)
+    pts = [(x, y) for x in xs for y in xs if x > 0 and y > 0]
+    best = min(np.hypot(x + 1.0, y - 2.0) for x, y in pts)
+    assert np.hypot(p[0] + 1.0, p[1] - 2.0) == pytest.approx(best)
+    assert ls.nearest_defined(parse("log(-1 - x**2)"), (0.0, 0.0)) is None
