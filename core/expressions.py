@@ -2,10 +2,12 @@
 
 The text is never run as Python: it is checked character by character, parsed with ``ast.parse(...,
 mode="eval")``, and only a few node types (numbers, x, y, pi, e, + - * / **, one-argument calls of
-`FUNCTIONS_ALLOWED`) are turned into a sympy expression, built node by node. Sympy differentiates it, and the
+`FUNCTIONS_ALLOWED`) are turned into a sympy expression, built node by node. Sympy only differentiates: the
+functions are our own sympy classes that it cannot evaluate or query, and constants it would have to compute
+(sin(1), sqrt(2)) are symbols standing for float64 values, so its cost stays bounded by the size limits. The
 expression, its gradient and Hessian are compiled into straight-line numpy code (one ufunc call per distinct
-subexpression), evaluated under ``np.errstate(all="ignore")``: where the formula is undefined or overflows the
-arrays hold nan or inf.
+subexpression) and printed as LaTeX by a printer of our own. Evaluation runs under ``np.errstate(all="ignore")``:
+where the formula is undefined or overflows, the arrays hold nan or inf.
 
 Every limit is a module constant, and every refusal an `ExpressionError` with a stable ``code`` and
 ``params`` for the page's message (see `CODES`).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import string
 from dataclasses import dataclass
 from fractions import Fraction
@@ -48,6 +51,8 @@ CODES = ("not_text", "empty", "too_long", "nul", "not_ascii", "control", "caret"
 
 _PUNCTUATION = " _.,+-*/()="
 _SPACE = " \t\r\n\f\v"
+_NUMBER = re.compile(r"(?<![\w.])(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
+                     r"|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)")
 _ALLOWED_CHARS = frozenset(string.ascii_letters + string.digits + _PUNCTUATION)
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _REFUSED_BINARY = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
@@ -62,13 +67,25 @@ _LOG10_2 = math.log10(2)
 class ExpressionError(ValueError):
     """A refused formula; ``code`` (one of `CODES`) and ``params`` let the page say why in its language.
 
-    ``str(error)`` is a plain English message. Params by code: ``too_long`` length, limit; ``nul``,
-    ``not_ascii``, ``control``, ``caret``, ``character`` char, column (1-based; ``not_ascii`` and ``control``
-    give the code point as char ``U+XXXX``); ``unbalanced`` column; ``depth`` limit; ``syntax`` column;
-    ``nodes`` limit; ``name`` name, allowed; ``function`` name, allowed; ``call_form`` name;
-    ``attribute`` name; ``operator`` op; ``construct`` kind; ``number_too_large`` limit; ``power`` limit;
-    ``huge_constant`` digits; ``too_complex`` limit. Names hold only ASCII letters, digits and ``_`` (at most
-    30 of them): show them in backticks.
+    ``str(error)`` is a plain English message. Codes and their params:
+
+    - ``not_text`` (not a str), ``empty``, ``complex`` (1j): no params
+    - ``too_long``: length, limit (`MAX_LENGTH`)
+    - ``nul``, ``not_ascii``, ``control``, ``caret`` (^ typed for a power), ``character`` (any other character
+      outside letters, digits, space and ``_.,+-*/()=``): char (``U+XXXX`` for the first three), column
+    - ``unbalanced``, ``syntax``, ``implicit_mult`` (2x, (a)(b)): column (1-based, 0 if unknown)
+    - ``depth``, ``nodes``, ``power``, ``number_too_large``, ``too_complex``: limit (`MAX_DEPTH`, `MAX_NODES`,
+      `MAX_EXPONENT`, `MAX_LITERAL`, and `MAX_GRADIENT_TERMS`, `MAX_TERMS` or `MAX_STEPS`)
+    - ``huge_constant``: digits (`MAX_DIGITS`)
+    - ``name`` (a name other than x, y, pi, e; also True, None), ``function`` (a call of anything else):
+      name, allowed (comma-separated list)
+    - ``call_form`` (a function without exactly one plain argument, or named without a call), ``attribute``:
+      name
+    - ``operator`` (//, ==, and, not, is, in ...): op
+    - ``construct`` (lambda, if-else, tuple, generator, await ...): kind, the Python node's name
+
+    Names hold only ASCII letters, digits and ``_`` (at most 30): show them in backticks, as markdown would
+    read ``__x__`` as bold.
     """
 
     def __init__(self, code: str, message: str, **params):
@@ -139,8 +156,9 @@ def parse(text: str, bounds=None) -> ParsedFunction:
     Notes
     -----
     Exponents are constants with |value| ≤ `MAX_EXPONENT`, or expressions in x, y with no variable exponent
-    inside (``2**x`` and ``e**(-x**2)`` are fine, ``x**y**x`` is not). Constant parts are exact while small
-    (``1/3``, ``2**10``); others (``sin(1)``, ``pi/2``, ``1e-300``) are float64 numbers, printed as typed.
+    inside (``2**x`` and ``e**(-x**2)`` are fine, ``x**y**x`` is not). Arithmetic of numbers, pi and e is exact
+    (``1/3``, ``2**10``, ``pi/2``); other constants (``sin(1)``, ``sqrt(2)``, ``1e-300``) are float64 numbers,
+    printed as typed. Fractional powers of negative numbers are nan, as in numpy (``x**(1/3)`` at x < 0).
     The derivative of ``abs(u)`` is sign(u)·u' with sign(0) = 0, and that of sign is 0, as in autodiff
     libraries. Parsing takes ~10-40 ms for everyday formulas; the size limits (`MAX_NODES`, `MAX_DEPTH`,
     `MAX_DIGITS`, `MAX_GRADIENT_TERMS`, `MAX_TERMS`, `MAX_STEPS`) keep the worst case
@@ -225,13 +243,11 @@ def _read(text) -> ast.Expression:
         raise ExpressionError("empty", "the formula is empty")
     _check_characters(text, lead)
     _check_parentheses(text, lead)
+    _check_numbers(text, lead)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         column = int(err.offset or 0) + lead
-        if "decimal literal" in str(err.msg):  # "2x", "3pi": a number glued to a name
-            raise ExpressionError("implicit_mult", f"write * between a number and what it multiplies "
-                                  f"(column {column})", column=column) from None
         raise ExpressionError("syntax", f"the formula is not well formed (column {column})", column=column) from None
     except (ValueError, RecursionError, MemoryError, OverflowError):
         raise ExpressionError("syntax", "the formula is not well formed", column=0) from None
@@ -299,6 +315,15 @@ def _check_parentheses(text: str, lead: int) -> None:
     if open_at:
         column = lead + open_at[-1] + 1
         raise ExpressionError("unbalanced", f"the ( at column {column} is never closed", column=column)
+
+
+def _check_numbers(text: str, lead: int) -> None:
+    """No number glued to a name: "2x" means 2*x (and "1if", "1or" make the parser warn on stderr)."""
+    for match in _NUMBER.finditer(text):
+        end = match.end()
+        if end < len(text) and (text[end].isalpha() or text[end] == "_"):
+            raise ExpressionError("implicit_mult", f"write * between a number and what it multiplies (column "
+                                  f"{lead + end + 1})", column=lead + end + 1)
 
 
 def _name(node) -> str:
@@ -567,6 +592,8 @@ class _Fn(sp.Function):
 _Sin, _Cos, _Tan, _Exp, _Log, _Sinh, _Cosh, _Tanh, _Atan, _Abs, _Sign = (
     type(f"_{name}", (_Fn,), {}) for name in ("sin", "cos", "tan", "exp", "log", "sinh", "cosh", "tanh", "atan",
                                               "abs", "sign"))
+
+
 class _Pow(sp.Function):
     """b**e for an exponent that is not an integer: sympy's own Pow would pull roots out of numbers (factoring
     them) and ask for arguments of complex numbers (expanding (a + ib)**99) to pick a branch."""
@@ -592,8 +619,7 @@ def _replace_abs(expr):
 
 
 _SYMPY_FN = {"sin": _Sin, "cos": _Cos, "tan": _Tan, "exp": _Exp, "log": _Log, "sqrt": lambda u: _Pow(u, sp.S.Half),
-             "sinh": _Sinh,
-             "cosh": _Cosh, "tanh": _Tanh, "atan": _Atan, "abs": _Abs,
+             "sinh": _Sinh, "cosh": _Cosh, "tanh": _Tanh, "atan": _Atan, "abs": _Abs,
              "sigmoid": lambda u: 1 / (1 + _Exp(-u)), "softplus": lambda u: _Log(1 + _Exp(u))}
 
 
