@@ -6,8 +6,8 @@ import re
 import altair as alt
 import numpy as np
 
-__all__ = ["finish", "style", "thin", "wrap_text", "compact", "attach", "WithData", "FORMAT_COLORS", "METHOD_DASH",
-           "WIDTH", "HEIGHT"]
+__all__ = ["finish", "style", "Spec", "house_config", "thin", "wrap_text", "compact", "attach", "WithData",
+           "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT", "projector", "export_table", "PROJECTOR_SCALE"]
 
 WIDTH = "container"
 HEIGHT = 420
@@ -181,3 +181,28 @@ def export_table(spec: dict):
         return pd.DataFrame()
     table = pd.concat(frames, ignore_index=True, sort=False)
     return table.rename(columns={c: titles[c] for c in table.columns if c in titles and titles[c] not in table})
+
+
+class Spec:
+    """A Vega-Lite spec written as a dict (for charts whose Altair construction would cost far more than
+    drawing them: Altair deep-copies and validates every piece of a concatenation). ``to_dict(validate=True)``
+    checks it against the Vega-Lite schema, as Altair would."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    def to_dict(self, validate: bool = True) -> dict:
+        if validate:
+            from altair.utils.schemapi import validate_jsonschema
+            from altair.vegalite.v6.schema.core import load_schema
+
+            validate_jsonschema(self.spec, load_schema())
+        return self.spec
+
+
+def house_config() -> dict:
+    """The ``config`` block `finish` gives every chart, for specs written by hand."""
+    return _HOUSE_CONFIG
+
+
+_HOUSE_CONFIG = style(alt.Chart(alt.Data(name="x")).mark_point()).to_dict(validate=False)["config"]
