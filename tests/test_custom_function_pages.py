@@ -73,13 +73,13 @@ def test_a_typed_formula_matches_the_gallery_function_it_spells():
     np.testing.assert_allclose(typed.hess(P), gallery.hess(P), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("bad,code", [("__import__('os').system('ls')", "character"), ("x^2", "caret"),
                                       ("ｓｉｎ(x)", "not_ascii"), ("9**9**9", "power"), ("open(x)", "function"),
                                       ("x.real", "attribute"), ("(x + 1", "unbalanced"), ("", "empty"),
                                       ("2x", "implicit_mult"), ("z + 1", "name")])
-def test_refusals_are_explained_and_the_page_keeps_working(page, lang, bad, code):
+def test_refusals_are_explained_and_the_page_keeps_working(page, bad, code):
+    lang = LANGS[(len(bad) + PAGES.index(page)) % 2]  # both languages, half the runs
     at = run(page, lang, fn="custom", expr=bad)
     no_exception(at)
     table = strings(lang)
