@@ -1,23 +1,31 @@
-"""Server-side rerun time of each page (AppTest), next to an empty page measured in the same run.
+"""Server-side rerun time of each page (AppTest), next to an empty page measured in the same run,
+and the bytes of chart data each page sends.
 
-Usage: python bench/rerun.py [--runs 20]. Prints a Markdown table: median and spread (IQR) in ms,
-and the ratio to the empty page, plus the bytes of the largest chart spec a page sends.
+Usage: python bench/rerun.py [--runs 20] prints a Markdown table; ``python -m bench`` runs this with the
+browser measurements and writes BENCHMARKS.md.
 """
+from __future__ import annotations
+
 import argparse
 import pathlib
-import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
+import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.live import page_specs  # noqa: E402
+from bench.stats import summary  # noqa: E402
 from ui.frame import PAGES  # noqa: E402
+from ui.state import LogSlider, Slider, Toggle  # noqa: E402
 
-# The heaviest settings each page accepts: the most entries, steps and samples, every cache missed.
+# The heaviest settings each page accepts: the most entries, steps and samples.
 WORST = {
     "softmax": {"logits": ", ".join(f"{(-1) ** i * 1e6 / (i + 1):.6g}" for i in range(64)), "scale": "10000",
                 "lab_fmt": "float16", "shift": "2000"},
@@ -34,11 +42,61 @@ WORST = {
     # Himmelblau with a half-plane: multistart SLSQP, sensitivity re-solve, 500 projected steps
     "constrained": {"kobj": "himmelblau", "kline": "half_plane", "kphi": "45", "koff": "0.5", "kr": "3",
                     "kdelta": "0.3", "ksteps": "500", "kcase": "cq_fails"},
+    # the largest network in float16 with loss scaling (a second backward pass) and clipping
+    "initialization": {"idepth": "100", "iwidth": "512", "idtype": "float16", "iscale": "65536", "iclip": "true",
+                       "ibatch": "256", "ires": "true"},
 }
 
 
+def worst(page) -> tuple[dict[str, str], str]:
+    """A page's worst-case URL parameters and where they come from. A page missing from ``WORST`` gets a
+    generic guess from its declared specs: every slider at its maximum and every toggle on."""
+    if page.id in WORST:
+        return WORST[page.id], "WORST"
+    params = {}
+    for spec in page_specs(page):
+        if isinstance(spec, Slider):
+            params[spec.key] = f"{spec.max:g}"
+        elif isinstance(spec, LogSlider):
+            params[spec.key] = f"{spec.options[-1]:g}"
+        elif isinstance(spec, Toggle):
+            params[spec.key] = "true"
+    return params, "generic"
+
+
+def _nudge(text: str, i: int) -> str:
+    """The same text with its first number changed, so every cache keyed on it misses."""
+    head, sep, rest = text.partition(",")
+    return f"{float(head) * (1 - (i + 1) * 1e-3):.9g}{sep}{rest}"  # smaller: stays within the bounds
+
+
+def _new_input(page_id: str, at, params: dict):
+    """``fresh(i)``: before run i, change one input the way a learner would, so the caches keyed on it miss.
+    ``None`` for a page with no such rule (its "new input" run then clears every cache instead)."""
+    if page_id == "saddle":
+        return lambda i: at.number_input(key="seed").set_value(i + 1)  # new noise, new random matrices
+    if page_id == "optimizers":
+        def fresh(i):  # a new start point and a new data seed: every race and SGD cache misses
+            at.slider(key="sx").set_value(round(-1.45 + 0.05 * i, 2))
+            at.number_input(key="seed").set_value(i + 1)
+        return fresh
+    if page_id == "constrained":
+        return lambda i: at.slider(key="koff").set_value(round(0.4 - 0.1 * (i % 30), 1))  # new half-plane
+    if page_id == "initialization":
+        return lambda i: at.number_input(key="iseed").set_value(i + 1)  # new inputs and weights: the lab reruns
+    if page_id in ("softmax", "conditioning"):
+        key = "logits" if page_id == "softmax" else "matrix"
+        return lambda i: at.text_input(key=key).set_value(_nudge(params[key], i))
+    return None
+
+
+def _clear_caches(_i=None):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 def _times(at, runs, fresh=None):
-    """Rerun times in ms. ``fresh(i)`` is called before run i to defeat the caches (a new seed)."""
+    """Rerun times in ms. ``fresh(i)`` is called before run i (to defeat the caches)."""
     at.run()  # warm: imports and caches
     out = []
     for i in range(runs):
@@ -50,63 +108,82 @@ def _times(at, runs, fresh=None):
     return out
 
 
-def _nudge(text: str, i: int) -> str:
-    """The same text with its first number changed, so every cache keyed on it misses."""
-    head, sep, rest = text.partition(",")
-    return f"{float(head) * (1 - (i + 1) * 1e-3):.9g}{sep}{rest}"  # smaller: stays within the bounds
+@dataclass
+class Row:
+    page: str
+    setting: str
+    ms: list[float]
+    chart_bytes: list[int]  # spec + datasets of each chart the page sent in its last run
 
 
-def _summary(ms):
-    q = statistics.quantiles(ms, n=4)
-    return statistics.median(ms), q[2] - q[0]
+def floor(runs: int) -> Row:
+    """The bare-Streamlit floor: an empty page (``import streamlit as st``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = pathlib.Path(tmp) / "empty.py"
+        empty.write_text("import streamlit as st\n")
+        return Row("(empty page)", "–", _times(AppTest.from_file(str(empty), default_timeout=120), runs), [])
+
+
+def home(runs: int) -> Row:
+    """The home page: the page frame (language switch, navigation) and text, no charts; a reference for
+    what every page pays before its own content."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    return Row("home (frame and text, no charts)", "default", _times(at, runs), [])
+
+
+def open_page(page, params: dict[str, str]):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page.path)
+    at.run()
+    if at.exception:
+        raise SystemExit(f"{page.path} raised: {at.exception[0].value}")
+    return at
+
+
+def chart_bytes(at) -> list[int]:
+    """Bytes of each Vega-Lite chart of the last run: its spec (JSON) plus its named datasets (Arrow)."""
+    return [len(e.proto.spec) + sum(len(d.data.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart")]
+
+
+def page_rows(page, runs: int) -> list[Row]:
+    params, source = worst(page)
+    tag = "" if source == "WORST" else " (generic guess: sliders at max, toggles on)"
+    rows = []
+    at = open_page(page, {})
+    rows.append(Row(page.id, "default", _times(at, runs), chart_bytes(at)))
+    at = open_page(page, params)
+    rows.append(Row(page.id, f"worst case{tag}, cached", _times(at, runs), chart_bytes(at)))
+    fresh = _new_input(page.id, at, params)
+    if fresh is not None:
+        rows.append(Row(page.id, f"worst case{tag}, new input", _times(at, runs, fresh), chart_bytes(at)))
+    rows.append(Row(page.id, f"worst case{tag}, first view (every cache cleared)", _times(at, runs, _clear_caches),
+                    chart_bytes(at)))
+    _clear_caches()
+    return rows
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        empty = pathlib.Path(tmp) / "empty.py"
-        empty.write_text("import streamlit as st\n")
-        floor = _summary(_times(AppTest.from_file(str(empty), default_timeout=60), args.runs))
-    print("| page | settings | median ms | IQR ms | × empty page | largest chart spec (bytes) |")
+    base = floor(args.runs)
+    med0 = summary(base.ms)[0]
+    print("| page | settings | median ms | IQR ms | × empty page | charts: total / largest (bytes) |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    print(f"| (empty page) | – | {floor[0]:.1f} | {floor[1]:.1f} | 1.0 | – |")
+    print(f"| (empty page) | – | {med0:.1f} | {summary(base.ms)[1]:.1f} | 1.0 | – |")
+    row = home(args.runs)
+    print(f"| {row.page} | default | {summary(row.ms)[0]:.1f} | {summary(row.ms)[1]:.1f} | "
+          f"{summary(row.ms)[0] / med0:.1f} | – |")
     for page in PAGES:
-        for name, params in (("default", {}), ("worst case, cached", WORST.get(page.id, {})),
-                             ("worst case, cold", WORST.get(page.id, {}))):
-            at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-            at.query_params["lang"] = "en"
-            at.run()
-            for key, value in params.items():
-                at.query_params[key] = value
-            at.switch_page(page.path)
-            at.run()
-            if at.exception:
-                raise SystemExit(f"{page.path} raised: {at.exception[0].value}")
-            fresh = None
-            if name.endswith("cold") and page.id == "saddle":
-                def fresh(i, at=at):  # a new seed: new noise, new random matrices
-                    at.number_input(key="seed").set_value(i + 1)
-            elif name.endswith("cold") and page.id == "optimizers":
-                def fresh(i, at=at):  # a new start point and a new data seed: every race and SGD cache misses
-                    at.slider(key="sx").set_value(round(-1.45 + 0.05 * i, 2))
-                    at.number_input(key="seed").set_value(i + 1)
-            elif name.endswith("cold") and page.id == "constrained":
-                def fresh(i, at=at):  # a new offset of the half-plane: every solve misses the cache
-                    at.slider(key="koff").set_value(round(0.4 - 0.1 * i, 1))
-            elif name.endswith("cold"):
-                # A changed text entry misses every cache that depends on the page's main input.
-                key = "logits" if page.id == "softmax" else "matrix"
-                base = params[key]
-
-                def fresh(i, at=at, key=key, base=base):
-                    at.text_input(key=key).set_value(_nudge(base, i))
-            med, iqr = _summary(_times(at, args.runs, fresh))
-            charts = [len(e.proto.spec) + sum(len(d.data.data) for d in e.proto.datasets)
-                      for e in at.get("vega_lite_chart")]
-            print(f"| {page.id} | {name} | {med:.1f} | {iqr:.1f} | {med / floor[0]:.1f} | "
-                  f"{max(charts, default=0):,} |")
+        for row in page_rows(page, args.runs):
+            med, spread = summary(row.ms)
+            print(f"| {row.page} | {row.setting} | {med:.1f} | {spread:.1f} | {med / med0:.1f} | "
+                  f"{sum(row.chart_bytes):,} / {max(row.chart_bytes, default=0):,} |")
 
 
 if __name__ == "__main__":

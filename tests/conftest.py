@@ -1,49 +1,43 @@
-"""Shared fixtures: a real app server on a free port, and headless Chromium."""
+"""Shared fixtures: real app servers on free ports, and headless Chromium."""
 import os
 import pathlib
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
+from bench.live import CHROMIUM, Server, free_port, launch_chromium
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = pathlib.Path(os.environ.get("SHOTS_DIR", ROOT / "test-artifacts" / "screenshots"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_free_port = free_port  # the name older tests import
+_shots_taken = []
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """A freshly started ``streamlit run dashboard.py``; its first request comes from the test."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("the app server did not become healthy within 60 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+def app_server():
+    """A freshly started ``streamlit run dashboard.py``, shared by the tests that need no fresh server."""
+    with Server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    return app_server.url
+
+
+@pytest.fixture
+def fresh_servers():
+    """``fresh_servers(n)`` starts n new app servers side by side and returns them once all are healthy;
+    nothing but health checks has reached them, so each one's first page request is the test's."""
+    started = []
+
+    def start(n: int = 1) -> list[Server]:
+        batch = [Server().launch() for _ in range(n)]
+        started.extend(batch)
+        return [s.wait() for s in batch]
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +46,7 @@ def browser():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        b = launch_chromium(p)
         yield b
         b.close()
 
@@ -63,4 +55,10 @@ def browser():
 def shots_dir():
     SHOTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {SHOTS}")
+    _shots_taken.append(SHOTS)
     return SHOTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _shots_taken:
+        terminalreporter.write_line(f"screenshots of every page in both languages: {_shots_taken[0]}")
