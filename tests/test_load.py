@@ -32,6 +32,7 @@ SESSIONS = 30
 BROWSERS = 1  # of the sessions, real Chromium tabs (when Chromium is installed)
 MOVES = 2
 THINK_S = 0.5  # a student's pause before each move
+STEP_TIMEOUT_S = 240  # a page load or a widget change, for one session while the other 29 keep the server busy
 TTL_S = 3  # server.disconnectedSessionTTL of the server under test (Streamlit's default is 120 s)
 # Memory the server may keep once the class has left, above its level after one student used every page.
 # Measured: 95-130 MB (the class's entries in the bounded caches, and freed pages the allocator keeps).
@@ -117,9 +118,11 @@ def test_a_classroom_on_one_server(lone_server):
     sampler = Sampler(server, url)
     sampler.start()
     cpu0, t0 = server.cpu_times(), time.monotonic()
-    tab = threading.Thread(target=lambda: in_browser.extend(sessions.run_tabs(url, plans[:browsers], timeout_s=90)))
+    # each step may wait behind the whole class's queue (about 80 script runs of ~0.5 s CPU on one core)
+    tab = threading.Thread(target=lambda: in_browser.extend(sessions.run_tabs(url, plans[:browsers],
+                                                                               timeout_s=STEP_TIMEOUT_S)))
     tab.start()
-    clients = sessions.run_clients(url, plans[browsers:], timeout_s=90, think_s=THINK_S)
+    clients = sessions.run_clients(url, plans[browsers:], timeout_s=STEP_TIMEOUT_S, think_s=THINK_S)
     tab.join()
     cpu1, class_s = server.cpu_times(), time.monotonic() - t0
     sampler.stop.set()
