@@ -33,3 +33,11 @@ def count(value, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or not lo <= value <= hi:
         raise ValueError(f"{name}={value!r} must be an integer from {lo} to {hi}")
     return int(value)
+
+
+def reals(value, name: str) -> np.ndarray:
+    """Real numbers (any shape) as a float64 array; inf and nan are let through for the caller to treat."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} must be real numbers") from None

@@ -19,6 +19,7 @@ import numpy as np
 
 from core._checks import count as _count
 from core._checks import number as _number
+from core._checks import reals as _reals
 
 __all__ = [
     "SCHEMES", "NAMED_SCHEMES", "UNIFORM_SCHEMES", "DTYPES", "LEAKY_SLOPE", "TAYLOR_ORDER",
@@ -267,10 +268,7 @@ def taylor_eval(act_id: str, x, order: int) -> np.ndarray:
         raise ValueError(f"act_id={act_id!r} has no Maclaurin series (not analytic at 0); use one of "
                          f"{tuple(k for k, a in ACTIVATIONS.items() if a.taylor is not None)}")
     order = _count(order, "order", 0, TAYLOR_ORDER)
-    try:
-        X = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"x={x!r} must be real numbers") from None
+    X = _reals(x, "x")
     with np.errstate(over="ignore", invalid="ignore"):
         return np.polynomial.polynomial.polyval(X, act.taylor[:order + 1])
 

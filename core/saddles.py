@@ -14,6 +14,7 @@ import numpy as np
 
 from core._checks import count as _count
 from core._checks import number as _number
+from core._checks import reals as _reals
 
 __all__ = [
     "MAX_STEPS", "GRAD_TOL", "DIVERGED_FACTOR", "PGD_WAIT_TIME", "PGD_TRIES", "SINGULAR_COND",
@@ -404,10 +405,7 @@ def chain_loss_along(k: int, t) -> np.ndarray:
     [1.0, 0.0]
     """
     k = _count(k, "k", 1, MAX_DEPTH)
-    try:
-        T = np.asarray(t, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"t={t!r} must be real numbers") from None
+    T = _reals(t, "t")
     with np.errstate(over="ignore", invalid="ignore"):
         return (1.0 - (T / math.sqrt(k)) ** k) ** 2
 

@@ -14,7 +14,7 @@ from core import optimizers as opt
 from core import softmax as sm
 from core.charts import style
 from core.critical_points import classify
-from tests.test_pages import no_exception, open_page
+from tests.test_pages import chart_specs, no_exception, open_page
 from ui import classroom
 from ui.frame import PAGES
 from ui.i18n import LANGS, strings
@@ -216,11 +216,7 @@ def test_export_table_names_columns_by_their_titles_and_projector_scales_fonts()
 def test_chart_downloads_csv_svg_and_png():
     from ui import frame
 
-    spec = run("initialization", "zh").get("vega_lite_chart")[0]
-    full = json.loads(spec.proto.spec)
-    import pyarrow as pa
-    full["datasets"] = {d.name: pa.ipc.open_stream(d.data.data).read_pandas().to_dict("records")
-                        for d in spec.proto.datasets}
+    full = chart_specs(run("initialization", "zh"))[0]
     csv = frame._csv(full).decode("utf-8-sig")
     assert csv.splitlines()[0].count(",") >= 2 and "层数 n" in csv.splitlines()[0]
     svg = frame._image(full, "svg")

@@ -1,6 +1,5 @@
 """The constrained-optimization page through AppTest: every problem, extremes, share links, the numbers shown."""
 import json
-import re
 import subprocess
 import sys
 
@@ -8,7 +7,7 @@ import numpy as np
 import pytest
 
 from core import constrained as cc
-from tests.test_pages import no_exception, open_page
+from tests.test_pages import metric, no_exception, numbers, open_page
 from ui.i18n import LANGS, strings
 
 PAGE = "pages/constrained.py"
@@ -16,14 +15,6 @@ PAGE = "pages/constrained.py"
 
 def run(lang="en", **params):
     return open_page(PAGE, lang, **{k: str(v) for k, v in params.items()})
-
-
-def numbers(text: str) -> list[float]:
-    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
-
-
-def metric(at, label):
-    return next(m for m in at.metric if m.label == label)
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -20,6 +20,7 @@ from core import optimizers, saddles
 from core.critical_points import find_critical_points
 from core.expressions import CODES, FUNCTIONS_ALLOWED, ExpressionError, ParsedFunction, normalize, parse
 from core.landscapes import FUNCTIONS, Function2D, evaluate_grid
+from tests.test_landscapes import _fd_grad, _fd_jac
 
 # f(x, y) written again by hand in numpy, and a window where it is smooth and defined.
 CASES = {
@@ -176,17 +177,6 @@ def _grid(lo, hi, n=7):
 
 def _random_points(lo, hi, n=25, seed=0):
     return np.random.default_rng(seed).uniform(lo, hi, size=(n, 2))
-
-
-def _fd_grad(f, P, h):
-    E = np.eye(2) * h
-    return np.stack([(f(P + E[i]) - f(P - E[i])) / (2 * h) for i in range(2)], axis=-1)
-
-
-def _fd_jac(g, P, h):
-    """J[..., i, j] = ∂g_i/∂p_j by central differences."""
-    E = np.eye(2) * h
-    return np.stack([(g(P + E[j]) - g(P - E[j])) / (2 * h) for j in range(2)], axis=-1)
 
 
 def _best_time(fn, repeat=3, clock=time.perf_counter):

@@ -1,15 +1,13 @@
 """The initialization page through AppTest: defaults, share links, extremes, bad links, and the numbers shown."""
-import json
-import re
 import subprocess
 import sys
 
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from core import initialization as ci
-from tests.test_pages import no_exception, open_page
+from tests.test_pages import chart_specs as specs
+from tests.test_pages import markdown, metric, no_exception, numbers, open_page
 from ui.i18n import LANGS, strings
 
 PAGE = "pages/initialization.py"
@@ -17,29 +15,6 @@ PAGE = "pages/initialization.py"
 
 def run(lang="en", **params):
     return open_page(PAGE, lang, **{k: str(v) for k, v in params.items()})
-
-
-def numbers(text: str) -> list[float]:
-    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
-
-
-def metric(at, label):
-    return next(m for m in at.metric if m.label == label)
-
-
-def markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
-
-
-def specs(at) -> list[dict]:
-    """Each chart's spec with its datasets (which Streamlit sends separately, as Arrow) put back as records."""
-    out = []
-    for c in at.get("vega_lite_chart"):
-        spec = json.loads(c.proto.spec)
-        spec["datasets"] = {d.name: pa.ipc.open_stream(d.data.data).read_pandas().to_dict("records")
-                            for d in c.proto.datasets}
-        out.append(spec)
-    return out
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -1,4 +1,7 @@
 """Every page in both languages through Streamlit's AppTest: defaults, extremes, URLs, bad input."""
+import json
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -25,6 +28,32 @@ def open_page(path=None, lang="en", **params):
 
 def no_exception(at):
     assert not at.exception, [e.value for e in at.exception]
+
+def numbers(text: str) -> list[float]:
+    """The numbers written in a text, in order."""
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
+
+
+def metric(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def chart_specs(at) -> list[dict]:
+    """Each chart's spec with its datasets (which Streamlit sends separately, as Arrow) put back as records."""
+    import pyarrow as pa
+
+    out = []
+    for c in at.get("vega_lite_chart"):
+        spec = json.loads(c.proto.spec)
+        spec.setdefault("datasets", {}).update({d.name: pa.ipc.open_stream(d.data.data).read_pandas().to_dict("records")
+                                                for d in c.proto.datasets})
+        out.append(spec)
+    return out
+
 
 
 @pytest.mark.parametrize("lang", LANGS)
