@@ -158,8 +158,10 @@ def preset_picker(presets: dict, page_id: str, t, where=st) -> None:
 
 # --- sharing -----------------------------------------------------------------------------------------------
 
+@st.cache_data(max_entries=64, show_spinner=False)
 def qr_png(text: str, scale: int = 6) -> bytes:
-    """A QR code of ``text`` as PNG bytes, made locally (segno, no network)."""
+    """A QR code of ``text`` as PNG bytes, made locally (segno, no network). Cached: the share panel draws it on
+    every rerun, and making it costs ~20 ms."""
     import segno
 
     buf = io.BytesIO()
