@@ -211,7 +211,8 @@ def report(m: dict, env: dict, args) -> str:
         "`st.cache_data` results are reused), after a learner-like change of one input (\"new input\": a new "
         "seed, start or text, so the caches keyed on it miss), and with every cache cleared before each run "
         "(\"first view\": the link opened first on a fresh server). Worst-case settings: `bench/rerun.py` "
-        "`WORST`.",
+        "`WORST`. Every run shares one compiled-script cache, as a running server's sessions do (AppTest on its own "
+        "compiles the page again for every run).",
         "",
         "| page | settings | ms (median ± spread) | × floor | charts | chart data: total / largest | target |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",

@@ -18,12 +18,19 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner  # noqa: E402
 
 from bench.live import page_specs  # noqa: E402
 from bench.stats import summary  # noqa: E402
 from ui.frame import PAGES  # noqa: E402
 from ui.state import LogSlider, Slider, Toggle  # noqa: E402
+
+# A running server compiles each page once and keeps the bytecode (``ScriptCache``); AppTest makes a new cache for
+# every run and so compiles the page again each time (about 9 ms for the longest page), which no user waits for.
+# Every AppTest here shares one cache, as the server's sessions do.
+_SCRIPTS = ScriptCache()
+app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _SCRIPTS
 
 # The heaviest settings each page accepts: the most entries, steps and samples.
 WORST = {

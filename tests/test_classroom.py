@@ -17,7 +17,7 @@ from core.critical_points import classify
 from tests.test_pages import chart_specs, no_exception, open_page
 from ui import classroom
 from ui.frame import PAGES
-from ui.i18n import LANGS, strings
+from ui.i18n import LANGS, Translator, strings
 
 PAGE_FILES = {p.id: p.path for p in PAGES}
 
@@ -189,6 +189,9 @@ def test_qr_code_decodes_back_to_the_url():
 
 def test_share_panel_builds_the_full_link():
     at = run("initialization", "zh", idepth="20", iact="relu")
+    assert not any("idepth=20" in t.value for t in at.text)  # the menu is built when opened
+    at.session_state["_share"] = True
+    at.run()
     at.multiselect(key="_share_lock").set_value(["idepth"])
     at.checkbox(key="_share_projector").check()
     at.run()
@@ -223,3 +226,15 @@ def test_chart_downloads_csv_svg_and_png():
     assert svg.lstrip().startswith("<svg") and "aⁿ" in svg
     png = frame._image(full, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_export_menu_draws_its_buttons_only_while_open():
+    at = run("initialization", "en")
+    assert not at.get("download_button")  # closed menus cost one small element each
+    at.session_state["_export_page1"] = True
+    at.run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert len(labels) == 3 and all(labels)
+    assert {b.proto.label for b in at.get("download_button")} == {
+        Translator("en")(f"frame.export_{k}") for k in ("csv", "svg", "png")}

@@ -132,5 +132,7 @@ def test_the_formula_is_part_of_the_share_link(page):
     at = run(page, "zh", fn="custom", expr="x**4 - y**2 + x*y")
     no_exception(at)
     assert at.text_input(key="expr").value == "x**4 - y**2 + x*y"
+    at.session_state["_share"] = True  # open the share menu
+    at.run()
     share = next(t.value for t in at.text if "expr=" in t.value)
     assert "expr=x%2A%2A4+-+y%2A%2A2+%2B+x%2Ay" in share and "fn=custom" in share

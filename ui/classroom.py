@@ -174,8 +174,15 @@ def share_url(base: str, params: dict) -> str:
 
 
 def share_panel(specs, t, lang: str) -> None:
-    """Sidebar: the current view's full link (language, values, view, lock) and a QR code to scan it."""
-    with st.sidebar.expander(t("frame.share"), icon=":material/qr_code_2:"):
+    """Sidebar: the current view's full link (language, values, view, lock) and a QR code to scan it.
+
+    A menu that is built when opened (opening it reruns the page), so the link always holds the values of the
+    moment, also those a section changed in its own rerun, and a closed menu costs nothing."""
+    menu = st.sidebar.popover(t("frame.share"), icon=":material/qr_code_2:", key="_share", on_change="rerun",
+                              width="stretch")
+    if not menu.open:
+        return
+    with menu:
         labels = {s.key: t(s.label) for s in specs}
         lock = st.multiselect(t("frame.share_lock"), list(labels), default=sorted(locked() & set(labels)),
                               format_func=lambda k: labels[k], key="_share_lock", help=t("frame.share_lock_help"))

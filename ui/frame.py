@@ -8,6 +8,10 @@ fresh server's first request runs that page directly, and the page runs this fra
 """
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import streamlit as st
@@ -75,7 +79,8 @@ def page_frame(page_id: str) -> Translator:
                        layout="wide", initial_sidebar_state="collapsed" if classroom.is_projector() else "expanded")
     classroom.projector_css()
     st.session_state["_page"] = page_id
-    st.session_state["_charts"] = 0  # numbers this run's charts (their export buttons' keys)
+    st.session_state["_charts"] = {}  # counts this run's charts (their export menus' keys), per section
+    st.session_state["_scope"] = "page"
     with st.sidebar:
         st.session_state["lang_switch"] = lang
         st.segmented_control("Language / 语言", LANGS, format_func=_LANG_NAMES.get, key="lang_switch",
@@ -115,35 +120,94 @@ def reproduce(t: Translator, code: str) -> None:
         st.code(code, language="python")
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def _spec(_builder, name: str, args: tuple, kwargs: dict) -> dict:
-    # Building and validating an Altair chart costs tens of milliseconds; the spec of a chart whose
-    # inputs did not change since the last run is reused, so one slider redraws one chart.
-    # Validation against the Vega-Lite schema is left to the tests (every builder's spec is validated there);
-    # here it would cost as much as building the chart.
-    return _builder(*args, **kwargs).to_dict(validate=False)
+class _Charts:
+    """Charts ready to send, shared by every session, the least recently used dropped past ``limit``.
+
+    Keyed by a digest of the pickled inputs: Streamlit's cache hashing walks every array and dataclass in
+    Python and cost about 3 ms per chart per rerun; pickling is C and about 0.1 ms. Equal pickles mean equal
+    inputs, so a hit is always right (a dict in another order just misses)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[bytes, tuple[dict, dict, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, builder, name: str, args: tuple, kwargs: dict, projector: bool) -> tuple[dict, dict, dict]:
+        try:
+            key = hashlib.blake2b(pickle.dumps((name, args, kwargs, projector), protocol=5), digest_size=20).digest()
+        except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a lambda among the inputs
+            return _build(builder, args, kwargs, projector)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = _build(builder, args, kwargs, projector)
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _projector_spec(_builder, name: str, args: tuple, kwargs: dict) -> dict:
-    return style.projector(_spec(_builder, name, args, kwargs))
+def _build(builder, args: tuple, kwargs: dict, projector: bool) -> tuple[dict, dict, dict]:
+    """A chart ready to send: ``(spec, bare, arrow)``.
+
+    ``spec`` is the whole Vega-Lite spec (its datasets as records; the export menu reads it), ``bare`` the same
+    spec without its datasets, ``arrow`` each named dataset as Arrow IPC bytes. Streamlit would otherwise turn
+    the records into a DataFrame and then into Arrow on every rerun (most of a page's rerun time). The objects
+    are shared between sessions, so they are never changed: ``chart`` sends a new top-level dict.
+    Validation against the Vega-Lite schema is left to the tests (every builder's spec is validated there).
+    """
+    from streamlit import dataframe_util
+
+    spec = builder(*args, **kwargs).to_dict(validate=False)
+    if projector:
+        spec = style.projector(spec)
+    bare = {k: v for k, v in spec.items() if k != "datasets"}
+    arrow = {name: dataframe_util.convert_anything_to_arrow_bytes(rows)
+             for name, rows in spec.get("datasets", {}).items()}
+    return spec, bare, arrow
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _charts() -> _Charts:
+    return _Charts(limit=160)
 
 
 def chart(builder, *args, **kwargs) -> None:
-    """Show ``builder(*args, **kwargs)`` (an Altair chart builder from ``core.charts``) at full width, larger in
-    the projector view, with a menu to download its data (CSV) and the picture (SVG, PNG)."""
+    """Show ``builder(*args, **kwargs)`` (a chart builder from ``core.charts``) at full width, larger in the
+    projector view, with a menu to download its data (CSV) and the picture (SVG, PNG)."""
     name = f"{builder.__module__}.{builder.__qualname__}"
-    spec = (_projector_spec if classroom.is_projector() else _spec)(builder, name, args, kwargs)
+    spec, bare, arrow = _charts().get(builder, name, args, kwargs, classroom.is_projector())
     # A chart with a fixed pixel width (equal axes) keeps it; the rest stretch to the column.
-    st.vega_lite_chart(spec, width="content" if isinstance(spec.get("width"), int) else "stretch", theme=None)
+    st.vega_lite_chart({**bare, "datasets": arrow} if arrow else dict(bare),
+                       width="content" if isinstance(spec.get("width"), int) else "stretch", theme=None)
     _export(spec)
 
 
+def _chart_number() -> str:
+    """A key for this chart's export menu, unique in the run: charts are counted per section (the page, or one
+    ``section`` fragment, which restarts its own count when it reruns alone)."""
+    scope = st.session_state.get("_scope", "page")
+    counts = st.session_state.setdefault("_charts", {})
+    counts[scope] = counts.get(scope, 0) + 1
+    return f"{scope}{counts[scope]}"
+
+
 def _export(spec: dict) -> None:
+    """The export menu under a chart. Its buttons are drawn only while it is open (opening it reruns the page),
+    so a closed menu costs one small element per chart."""
     t = Translator(st.session_state.get("_lang", DEFAULT_LANG))
-    n = st.session_state["_charts"] = st.session_state.get("_charts", 0) + 1
+    n = _chart_number()
     stem = f"{st.session_state.get('_page', 'chart')}-{n}"
-    with st.popover(t("frame.export"), icon=":material/download:"):
+    menu = st.popover(t("frame.export"), icon=":material/download:", key=f"_export_{n}", on_change="rerun")
+    if not menu.open:
+        return
+    with menu:
         st.download_button(t("frame.export_csv"), lambda: _csv(spec), file_name=f"{stem}.csv", mime="text/csv",
                            key=f"_csv{n}", on_click="ignore", icon=":material/table:")
         st.download_button(t("frame.export_svg"), lambda: _image(spec, "svg"), file_name=f"{stem}.svg",

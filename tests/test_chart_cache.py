@@ -1,0 +1,59 @@
+"""The shared cache of charts ready to send (``ui.frame._Charts``): right hits, bounded size, Arrow data."""
+import numpy as np
+import pyarrow as pa
+
+from core.charts import initialization as charts
+from ui import frame
+
+LABELS = {"title": "t", "x": "x", "y": "y", "series": "s", "band": "b", "inf": "inf", "nan": "nan", "zero": "0"}
+
+
+def _get(cache, values, projector=False):
+    name = "core.charts.initialization.log_layers_chart"
+    return cache.get(charts.log_layers_chart, name, (np.arange(1, 4), {"a": np.asarray(values, float)}, LABELS),
+                     {}, projector)
+
+
+def test_equal_inputs_hit_and_different_inputs_miss():
+    cache = frame._Charts(limit=8)
+    first = _get(cache, [1.0, 2.0, 3.0])
+    assert _get(cache, [1.0, 2.0, 3.0]) is first             # a new but equal array: the same chart
+    other = _get(cache, [1.0, 2.0, 3.5])
+    assert other is not first and other[0] != first[0]
+    big = _get(cache, [1.0, 2.0, 3.0], projector=True)
+    assert big is not first and big[0]["config"]["axis"]["labelFontSize"] > first[0]["config"]["axis"]["labelFontSize"]
+
+
+def test_arrow_datasets_hold_the_spec_records_and_the_bare_spec_has_none():
+    spec, bare, arrow = _get(frame._Charts(limit=2), [1.0, 20.0, 300.0])
+    assert "datasets" not in bare and {k: v for k, v in spec.items() if k != "datasets"} == bare
+    assert set(arrow) == set(spec["datasets"])
+    for name, rows in spec["datasets"].items():
+        table = pa.ipc.open_stream(arrow[name]).read_all().to_pylist()
+        assert table == rows
+
+
+def test_the_cache_keeps_only_the_most_recent_charts():
+    cache = frame._Charts(limit=3)
+    first = _get(cache, [1.0, 1.0, 1.0])
+    for v in (2.0, 3.0, 4.0):
+        _get(cache, [v, v, v])
+    assert len(cache._items) == 3
+    assert _get(cache, [1.0, 1.0, 1.0]) is not first          # dropped, built again
+
+
+def test_inputs_that_cannot_be_pickled_are_built_every_time():
+    cache = frame._Charts(limit=3)
+    calls = []
+
+    class Chart:
+        def to_dict(self, validate=False):
+            return {"mark": "point", "datasets": {"d": [{"x": 1}]}}
+
+    def builder(f):
+        calls.append(f)
+        return Chart()
+
+    for _ in range(2):
+        spec, bare, arrow = cache.get(builder, "b", (lambda: 1,), {}, False)
+    assert len(calls) == 2 and bare == {"mark": "point"} and set(arrow) == {"d"} and not cache._items
