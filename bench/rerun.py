@@ -51,7 +51,7 @@ WORST = {
                     "kdelta": "0.3", "ksteps": "500", "kcase": "cq_fails"},
     # the largest network in float16 with loss scaling (a second backward pass) and clipping
     "initialization": {"idepth": "100", "iwidth": "512", "idtype": "float16", "iscale": "65536", "iclip": "true",
-                       "ibatch": "256", "ires": "true"},
+                       "ibatch": "64", "ires": "true"},
 }
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from core._checks import count as _count
 from core._checks import number as _number
@@ -42,7 +44,7 @@ TAYLOR_ORDER = 7  # Maclaurin coefficients c0 … c7 are stored
 MAX_DEPTH = 100
 MIN_WIDTH = 2
 MAX_WIDTH = 512
-MAX_BATCH = 256
+MAX_BATCH = 64  # the largest run (100 × 512, float16 with loss scaling) then takes ~0.8 s on 2 cores
 DEFAULT_BATCH = 64
 MAX_STD = 10.0
 MAX_LOSS_SCALE = 2.0**24
@@ -67,8 +69,9 @@ _MAX_SEED = 2**63 - 1
 _F16_MAX = 65504.0
 _F16_MIN_EXP = -24  # float16's subnormal spacing is 2⁻²⁴
 _F16_MANT = 11  # significant bits of float16
-# float type → (unsigned integer of the same size, mantissa bits dropped when rounding to float16's 11)
-_BITS = {np.dtype(np.float32): (np.uint32, 24 - _F16_MANT), np.dtype(np.float64): (np.uint64, 53 - _F16_MANT)}
+_DROP32 = 24 - _F16_MANT  # float32 bits dropped when rounding to float16's 11
+_F16_TINY_BITS = np.float32(2.0**-14).view(np.uint32)  # float16's smallest normal, as float32 bits
+_F16_MAX_BITS = np.float32(_F16_MAX).view(np.uint32)
 
 
 # --- activations ----------------------------------------------------------------------------------------
@@ -98,30 +101,51 @@ def _round_to(x: np.ndarray, dt: np.dtype) -> np.ndarray:
     Rounding to float16 is done on x's own bits: to nearest, ties to even, keeping float16's 11 significant
     bits (adding half a unit of the dropped bits, plus one when the kept part is odd, carries into the exponent
     exactly as rounding does), on the fixed grid 2⁻²⁴ below float16's smallest normal 2⁻¹⁴, and to ±inf beyond
-    65504. This is exactly numpy's astype(float16) without double rounding from float64, and several times
-    faster (numpy's conversion is slow for results that underflow or overflow).
+    65504. This is exactly numpy's astype(float16) without double rounding, and several times faster (numpy's
+    conversion is slow for results that underflow or overflow). A float64 x first goes to float32 rounded to
+    odd (`_to_float32_odd`), which keeps the final rounding exact and is 5× cheaper than rounding float64 bits.
     """
     if dt != np.float16:
         return x.astype(dt, copy=False)
     x = np.asarray(x)
     if x.dtype == np.float16:
         return x.astype(_STORAGE["float16"])
-    if x.dtype not in _BITS:
-        x = x.astype(np.float64)
-    uint, drop = _BITS[x.dtype]
-    ftype = x.dtype.type
+    if x.dtype != np.float32:
+        x = _to_float32_odd(x if x.dtype == np.float64 else x.astype(np.float64))
     x = np.ascontiguousarray(x)
     with np.errstate(all="ignore"):
-        b = x.view(uint)
-        half, one = uint((1 << (drop - 1)) - 1), uint(1)
-        r = ((b + (half + ((b >> uint(drop)) & one))) & ~uint((1 << drop) - 1)).view(x.dtype)
-        small = np.abs(x) < ftype(2.0**-14)
+        b = x.view(np.uint32)
+        r = b >> np.uint32(_DROP32)  # in place from here: one temporary array
+        r &= np.uint32(1)
+        r += np.uint32((1 << (_DROP32 - 1)) - 1)
+        r += b
+        r &= np.uint32(~((1 << _DROP32) - 1) & 0xFFFFFFFF)
+        magnitude = b & np.uint32(0x7FFFFFFF)
+        small = magnitude < _F16_TINY_BITS  # |x| < 2⁻¹⁴, float16's subnormals
         if small.any():
-            r = np.where(small, np.rint(x * ftype(2.0**24)) * ftype(2.0**_F16_MIN_EXP), r)
-        big = ~(np.abs(r) <= ftype(_F16_MAX))  # beyond float16's range, or nan
+            grid = np.rint(x[small] * np.float32(2.0**24)) * np.float32(2.0**_F16_MIN_EXP)
+            r[small] = grid.view(np.uint32)
+        np.bitwise_and(r, np.uint32(0x7FFFFFFF), out=magnitude)
+        big = magnitude > _F16_MAX_BITS  # beyond float16's range (inf after rounding), or nan
         if big.any():
-            r = np.where(big, x * ftype(np.inf), r)
-    return r.astype(_STORAGE["float16"], copy=False)
+            r[big] = (x[big] * np.float32(np.inf)).view(np.uint32)
+    return r.view(np.float32)
+
+
+def _to_float32_odd(x: np.ndarray) -> np.ndarray:
+    """float64 x to float32 rounded to odd: truncated toward zero, with the last bit set when inexact.
+
+    Rounding to odd and then to a format at least two bits narrower gives the same result as rounding x once
+    (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to
+    odd", 2008): float32's 24 bits against float16's 11, on float16's subnormal grid too.
+    """
+    with np.errstate(all="ignore"):
+        t = x.astype(np.float32)
+        back = t.astype(np.float64)
+        bits = t.view(np.uint32)
+        bits -= (np.abs(back) > np.abs(x)).view(np.uint8)  # rounded away from zero: one step back
+        bits |= (back != x).view(np.uint8)                  # inexact (nan too): the sticky last bit
+    return t
 
 
 def _float_array(x) -> np.ndarray:
@@ -505,12 +529,28 @@ def network_weights(depth: int, width: int, init: str, seed: int = 0, std: float
 
 
 def _weights(depth: int, width: int, scheme: str, sigma: float, seed: int, dt: np.dtype) -> np.ndarray:
-    """network_weights rounded to dt, in dt's storage type."""
+    """network_weights rounded to dt, in dt's storage type.
+
+    Rounded formats draw in a second thread: it fills one float64 buffer with the next layer's draw while this
+    thread rounds the other into the result (numpy releases the GIL in both), with numpy's own conversion,
+    which `_round_to` reproduces and which is fast when few values underflow, as for weights. One worker draws
+    every layer in order, so the stream is consumed exactly as in one draw of the whole stack.
+    """
     rng = _streams(seed)[1]
     out = np.empty((depth, width, width), dtype=_STORAGE[dt.name])
-    buf = None if out.dtype == np.float64 else np.empty((width, width))
-    for Wt in out:
-        _draw_into(scheme, sigma, rng, Wt, dt, buf)
+    if out.dtype == np.float64:
+        for Wt in out:
+            _draw_into(scheme, sigma, rng, Wt)
+        return out
+    bufs = (np.empty((width, width)), np.empty((width, width)))
+    with ThreadPoolExecutor(max_workers=1) as drawer:
+        pending = drawer.submit(_draw_into, scheme, sigma, rng, bufs[0])
+        for t in range(depth):
+            pending.result()
+            if t + 1 < depth:
+                pending = drawer.submit(_draw_into, scheme, sigma, rng, bufs[(t + 1) % 2])
+            # numpy's own rounding (the reference of _round_to): fast here, as weights rarely underflow
+            np.copyto(out[t], bufs[t % 2].astype(dt), casting="same_kind")
     return out
 
 
@@ -740,6 +780,33 @@ def _first(flags: dict, key: str, t: int, hit: bool) -> None:
         flags[key] = t
 
 
+def _scaled_pass(hs, zs, W, act, dt, residual, scale, coulds, flags, grad_norm, master, zero_fraction) -> None:
+    """The backward pass with loss scale S: per layer ‖∂L/∂W_t‖ unscaled in dt, the master gradients' norm, the
+    share of zeros, and the inf/nan/zero flags of "backward" (unscaled) and "backward_scaled"."""
+    for t, G_scaled, G in _backward(hs, zs, W, act, dt, residual, scale):
+        same = G_scaled is G
+        G = G.astype(np.float64, copy=False)
+        G_scaled = G if same else G_scaled.astype(np.float64, copy=False)
+        grad_norm[t - 1] = _norm(G)
+        with np.errstate(all="ignore"):
+            master[t - 1] = _norm(G_scaled) / scale
+        marks = _markers(G, coulds[t])
+        zero_fraction[t - 1] = marks[3] / G.size
+        marks_scaled = marks if same else _markers(G_scaled, coulds[t])
+        for name, hit, hit_scaled in zip(("inf", "nan", "zero"), marks[:3], marks_scaled[:3]):
+            _first(flags[name], "backward", t, hit)
+            _first(flags[name], "backward_scaled", t, hit_scaled)
+
+
+def _plain_pass(hs, zs, W, act, dt, residual, coulds, plain, flags) -> None:
+    """The backward pass without loss scaling: ‖∂L/∂W_t‖ into ``plain`` and the flags of "plain"."""
+    for t, _, G in _backward(hs, zs, W, act, dt, residual, 1.0):
+        G = G.astype(np.float64, copy=False)
+        plain[t - 1] = _norm(G)
+        for name, hit in zip(("inf", "nan", "zero"), _markers(G, coulds[t])[:3]):
+            _first(flags[name], "plain", t, hit)
+
+
 def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "float32",
               batch: int = DEFAULT_BATCH, seed: int = 0, residual: bool = False, clip: float | None = None,
               std: float = 1.0, loss_scale: float = 1.0) -> Propagation:
@@ -799,8 +866,8 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     ``predicted_var`` is the variance argument for the identity activation: Var[h_t] = nσ² Var[h_{t−1}]
     (residual: (1 + nσ²) Var[h_{t−1}]), with n = width and σ² the weights' variance.
 
-    Memory grows with depth·batch·width (stored activations) and depth·width² (weights): about 0.45 GB at
-    the float64 limits, 0.27 GB at batch 64.
+    Memory grows with depth·batch·width (stored activations) and depth·width² (weights): about 0.27 GB at
+    the float64 limits.
 
     Examples
     --------
@@ -838,31 +905,25 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
 
     grad_norm, master, plain = np.empty(depth), np.empty(depth), np.empty(depth)
     zero_fraction = np.empty(depth)
-    coulds = {}
-    for t, G_scaled, G in _backward(hs, zs, W, act, dt, residual, scale):
-        same = G_scaled is G
-        G = G.astype(np.float64, copy=False)
-        G_scaled = G if same else G_scaled.astype(np.float64, copy=False)
-        grad_norm[t - 1] = _norm(G)
-        with np.errstate(all="ignore"):
-            master[t - 1] = _norm(G_scaled) / scale
-        could = coulds[t] = functools.cache(functools.partial(_could_be_nonzero, hs[t - 1], zs[t - 1], act))
-        marks = _markers(G, could)
-        zero_fraction[t - 1] = marks[3] / G.size
-        marks_scaled = marks if G_scaled is G else _markers(G_scaled, could)
-        for name, hit, hit_scaled in zip(("inf", "nan", "zero"), marks[:3], marks_scaled[:3]):
-            _first(flags[name], "backward", t, hit)
-            _first(flags[name], "backward_scaled", t, hit_scaled)
+    coulds = {t: functools.cache(functools.partial(_could_be_nonzero, hs[t - 1], zs[t - 1], act))
+              for t in range(1, depth + 1)}
+    # Two passes at once: each gets one BLAS thread, so the two share the cores instead of fighting for them.
+    with ThreadPoolExecutor(max_workers=1) as second, threadpool_limits(1 if scale != 1 else None, "blas"):
+        # with S ≠ 1, the same network without loss scaling, for comparison: only the backward pass is repeated,
+        # in a second thread at the same time (numpy and BLAS release the GIL); its flags go to "plain"
+        plain_flags = {name: {"plain": None} for name in flags}
+        plain_pass = second.submit(_plain_pass, hs, zs, W, act, dt, residual, coulds, plain, plain_flags) \
+            if scale != 1 else None
+        _scaled_pass(hs, zs, W, act, dt, residual, scale, coulds, flags, grad_norm, master, zero_fraction)
+        if plain_pass is not None:
+            plain_pass.result()
     if scale == 1:
         plain[:] = grad_norm
         for name in flags:
             flags[name]["plain"] = flags[name]["backward"]
-    else:  # the same network without loss scaling, for comparison: only the backward pass is repeated
-        for t, _, G in _backward(hs, zs, W, act, dt, residual, 1.0):
-            G = G.astype(np.float64, copy=False)
-            plain[t - 1] = _norm(G)
-            for name, hit in zip(("inf", "nan", "zero"), _markers(G, coulds[t])[:3]):
-                _first(flags[name], "plain", t, hit)
+    else:
+        for name in flags:
+            flags[name]["plain"] = plain_flags[name]["plain"]
 
     with np.errstate(all="ignore"):
         total = _norm(grad_norm)  # √(Σ‖G_t‖²), without overflow of the squares

@@ -8,7 +8,7 @@ from core.charts import conditioning as charts
 from core.charts.optimizers import series_chart
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, show_error
+from ui.frame import chart, explain, page_frame, reproduce, section, show_error
 from ui.state import IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 _LOG = tuple(float(f"{v:.3g}") for v in np.logspace(-2, 2, 17))
@@ -212,127 +212,135 @@ with q2:
                  "y": t("conditioning.gd.loss_y"), "series": t("conditioning.gd.method")}, "log"))
 
 # The matrix -------------------------------------------------------------------------------------
-st.header(t("conditioning.matrix.heading"))
-cols = st.columns(len(PRESETS))
-for col, (name, preset) in zip(cols, PRESETS.items()):
-    col.button(t(f"conditioning.preset.{name}"), on_click=_apply, args=(preset,), width="stretch")
-typed = widget(TYPED, t)
-c1, c2, c3 = st.columns(3)
-s1, s2, theta = widget(S1, t, c1), widget(S2, t, c2), widget(THETA, t, c3)
-text = widget(MATRIX, t) if typed else MATRIX.default
-A = _matrix(typed, s1, s2, theta, text)
-if A is None:
-    st.stop()
-n = A.shape[0]
-b = A @ np.ones(n)
-kappa = cd.cond_numbers(A)
-st.markdown(t("conditioning.matrix.show", n=n) + "\n\n$$A = " + latex_matrix(A) + "$$")
+@section
+def matrix():
+    st.header(t("conditioning.matrix.heading"))
+    cols = st.columns(len(PRESETS))
+    for col, (name, preset) in zip(cols, PRESETS.items()):
+        col.button(t(f"conditioning.preset.{name}"), on_click=_apply, args=(preset,), width="stretch")
+    typed = widget(TYPED, t)
+    c1, c2, c3 = st.columns(3)
+    s1, s2, theta = widget(S1, t, c1), widget(S2, t, c2), widget(THETA, t, c3)
+    text = widget(MATRIX, t) if typed else MATRIX.default
+    A = _matrix(typed, s1, s2, theta, text)
+    if A is None:
+        st.stop()
+    n = A.shape[0]
+    b = A @ np.ones(n)
+    kappa = cd.cond_numbers(A)
+    st.markdown(t("conditioning.matrix.show", n=n) + "\n\n$$A = " + latex_matrix(A) + "$$")
 
-# 1. Sensitivity --------------------------------------------------------------------------------
-st.header(t("conditioning.sens.heading"))
-explain(t("conditioning.sens.intro"))
-c1, c2 = st.columns(2)
-eps, seed = widget(EPS, t, c1), int(widget(SEED, t, c2))
-if np.isinf(kappa["singular"]):
-    st.warning(t("conditioning.singular"))
-else:
-    cloud_b, cloud_A = _clouds(A, b, eps, seed)
+    # 1. Sensitivity --------------------------------------------------------------------------------
+    @section
+    def sensitivity():
+        st.header(t("conditioning.sens.heading"))
+        explain(t("conditioning.sens.intro"))
+        c1, c2 = st.columns(2)
+        eps, seed = widget(EPS, t, c1), int(widget(SEED, t, c2))
+        if np.isinf(kappa["singular"]):
+            st.warning(t("conditioning.singular"))
+        else:
+            cloud_b, cloud_A = _clouds(A, b, eps, seed)
+            left, right = st.columns(2)
+            axes = {"x": t("conditioning.sens.axis", i=1), "y": t("conditioning.sens.axis", i=2)}
+            with left:
+                chart(
+                    charts.cloud_chart,
+                    cloud_b.db[:, :2] / np.linalg.norm(b),
+                    cd.circle(eps),
+                    {
+                        **axes,
+                        "title": t("conditioning.sens.in_title"),
+                        "subtitle": t("conditioning.sens.in_sub", eps=number_text(eps)),
+                        "outline": t("conditioning.sens.circle"),
+                    },
+                    "#0072B2",
+                )
+            with right:
+                chart(
+                    charts.cloud_chart,
+                    cloud_b.dx[:, :2] / np.linalg.norm(cloud_b.x),
+                    cd.image_of_circle(A, b, eps),
+                    {
+                        **axes,
+                        "title": t("conditioning.sens.out_title"),
+                        "subtitle": t("conditioning.sens.out_sub"),
+                        "outline": t("conditioning.sens.ellipse"),
+                    },
+                    "#D55E00",
+                )
+            m1, m2, m3 = st.columns(3)
+            m1.metric(t("conditioning.sens.worst_b"), number_text(cloud_b.worst, 4))
+            m2.metric(t("conditioning.sens.sup_b"), number_text(cd.worst_b_direction(A, b), 4))
+            m3.metric(t("conditioning.sens.kappa"), number_text(kappa["singular"], 4))
+            explain(t("conditioning.sens.explain_b"))
+            m1, m2 = st.columns(2)
+            m1.metric(t("conditioning.sens.worst_A"), number_text(cloud_A.worst, 4))
+            m2.metric(t("conditioning.sens.bound_A"), number_text(cloud_A.bound_exact, 4))
+            st.markdown(t("conditioning.sens.explain_A"))
+
+    sensitivity()
+
+    # 2. Eigenvalues or singular values? --------------------------------------------------------------
+    st.header(t("conditioning.eig.heading"))
+    c1, c2 = st.columns(2)
+    c1.metric(t("conditioning.eig.eigen"), number_text(kappa["eigen"], 4))
+    c2.metric(t("conditioning.eig.singular"), number_text(kappa["singular"], 4))
+    symmetric = bool(np.allclose(A, A.T))
+    st.info(t("conditioning.eig.symmetric" if symmetric else "conditioning.eig.nonsymmetric"))
+    explain(t("conditioning.eig.explain"))
+
+    # 3. Digits lost ----------------------------------------------------------------------------------
+    st.header(t("conditioning.hilbert.heading"))
+    explain(t("conditioning.hilbert.intro"))
+    hd = _hilbert()
     left, right = st.columns(2)
-    axes = {"x": t("conditioning.sens.axis", i=1), "y": t("conditioning.sens.axis", i=2)}
     with left:
         chart(
-            charts.cloud_chart,
-            cloud_b.db[:, :2] / np.linalg.norm(b),
-            cd.circle(eps),
-            {
-                **axes,
-                "title": t("conditioning.sens.in_title"),
-                "subtitle": t("conditioning.sens.in_sub", eps=number_text(eps)),
-                "outline": t("conditioning.sens.circle"),
-            },
-            "#0072B2",
+            charts.hilbert_kappa_chart,
+            hd.n,
+            hd.kappa,
+            {"title": t("conditioning.hilbert.kappa_title"), "x": "n", "y": t("conditioning.hilbert.kappa_y")},
         )
     with right:
         chart(
-            charts.cloud_chart,
-            cloud_b.dx[:, :2] / np.linalg.norm(cloud_b.x),
-            cd.image_of_circle(A, b, eps),
+            charts.hilbert_digits_chart,
+            hd.n,
+            np.log10(hd.kappa),
+            hd.digits_lost,
+            hd.available,
             {
-                **axes,
-                "title": t("conditioning.sens.out_title"),
-                "subtitle": t("conditioning.sens.out_sub"),
-                "outline": t("conditioning.sens.ellipse"),
+                "title": t("conditioning.hilbert.digits_title"),
+                "subtitle": t("conditioning.hilbert.digits_sub"),
+                "x": "n",
+                "y": t("conditioning.hilbert.digits_y"),
+                "rule": t("conditioning.hilbert.rule"),
+                "series": t("conditioning.hilbert.series"),
+                "all_lost": t("conditioning.hilbert.all_lost"),
             },
-            "#D55E00",
         )
-    m1, m2, m3 = st.columns(3)
-    m1.metric(t("conditioning.sens.worst_b"), number_text(cloud_b.worst, 4))
-    m2.metric(t("conditioning.sens.sup_b"), number_text(cd.worst_b_direction(A, b), 4))
-    m3.metric(t("conditioning.sens.kappa"), number_text(kappa["singular"], 4))
-    explain(t("conditioning.sens.explain_b"))
-    m1, m2 = st.columns(2)
-    m1.metric(t("conditioning.sens.worst_A"), number_text(cloud_A.worst, 4))
-    m2.metric(t("conditioning.sens.bound_A"), number_text(cloud_A.bound_exact, 4))
-    st.markdown(t("conditioning.sens.explain_A"))
+    explain(t("conditioning.hilbert.explain"))
 
-# 2. Eigenvalues or singular values? --------------------------------------------------------------
-st.header(t("conditioning.eig.heading"))
-c1, c2 = st.columns(2)
-c1.metric(t("conditioning.eig.eigen"), number_text(kappa["eigen"], 4))
-c2.metric(t("conditioning.eig.singular"), number_text(kappa["singular"], 4))
-symmetric = bool(np.allclose(A, A.T))
-st.info(t("conditioning.eig.symmetric" if symmetric else "conditioning.eig.nonsymmetric"))
-explain(t("conditioning.eig.explain"))
+    # 4. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
+    @section
+    def descent():
+        st.header(t("conditioning.gd.heading"))
+        explain(t("conditioning.gd.derivation"))
+        lam, vecs = cd.hessian_eig(A)  # curvatures of f: sections 4 and 5
+        kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
+        lr, steps, x0 = _descent(A, b, n, lam, vecs, kappa_h)
 
-# 3. Digits lost ----------------------------------------------------------------------------------
-st.header(t("conditioning.hilbert.heading"))
-explain(t("conditioning.hilbert.intro"))
-hd = _hilbert()
-left, right = st.columns(2)
-with left:
-    chart(
-        charts.hilbert_kappa_chart,
-        hd.n,
-        hd.kappa,
-        {"title": t("conditioning.hilbert.kappa_title"), "x": "n", "y": t("conditioning.hilbert.kappa_y")},
-    )
-with right:
-    chart(
-        charts.hilbert_digits_chart,
-        hd.n,
-        np.log10(hd.kappa),
-        hd.digits_lost,
-        hd.available,
-        {
-            "title": t("conditioning.hilbert.digits_title"),
-            "subtitle": t("conditioning.hilbert.digits_sub"),
-            "x": "n",
-            "y": t("conditioning.hilbert.digits_y"),
-            "rule": t("conditioning.hilbert.rule"),
-            "series": t("conditioning.hilbert.series"),
-            "all_lost": t("conditioning.hilbert.all_lost"),
-        },
-    )
-explain(t("conditioning.hilbert.explain"))
+        # 5. Curvature ------------------------------------------------------------------------------------
+        st.header(t("conditioning.curv.heading"))
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("conditioning.curv.lmax"), number_text(lam[-1], 4))
+        c2.metric(t("conditioning.curv.lmin"), number_text(lam[0], 4))
+        c3.metric(t("conditioning.curv.kappa_h"), number_text(kappa_h, 4))
+        explain(t("conditioning.curv.explain"))
 
-# 4. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
-st.header(t("conditioning.gd.heading"))
-explain(t("conditioning.gd.derivation"))
-lam, vecs = cd.hessian_eig(A)  # curvatures of f: sections 4 and 5
-kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
-lr, steps, x0 = _descent(A, b, n, lam, vecs, kappa_h)
-
-# 5. Curvature ------------------------------------------------------------------------------------
-st.header(t("conditioning.curv.heading"))
-c1, c2, c3 = st.columns(3)
-c1.metric(t("conditioning.curv.lmax"), number_text(lam[-1], 4))
-c2.metric(t("conditioning.curv.lmin"), number_text(lam[0], 4))
-c3.metric(t("conditioning.curv.kappa_h"), number_text(kappa_h, 4))
-explain(t("conditioning.curv.explain"))
-
-reproduce(
-    t,
-    f"""import numpy as np
+        reproduce(
+            t,
+            f"""import numpy as np
 
 A = np.array({np.array2string(A, separator=", ", precision=17, max_line_width=200)})
 b = A @ np.ones({n})
@@ -343,4 +351,8 @@ x = np.array({x0.tolist()!r})
 for step in range({steps}):
     x = x - lr * A.T @ (A @ x - b)          # gradient: A^T (Ax - b)
 print(x, 0.5 * np.sum((A @ x - b) ** 2))""",
-)
+        )
+
+    descent()
+
+matrix()

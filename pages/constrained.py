@@ -10,7 +10,7 @@ from core import landscapes as ls
 from core.charts import constrained as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, show_error
+from ui.frame import chart, explain, page_frame, reproduce, section, show_error
 from ui.state import Choice, LogSlider, Slider, Toggle, check_url, widget
 
 OBJ = Choice("kobj", "constrained.build.objective", ("quadratic", "himmelblau", "rosenbrock", "saddle"), "quadratic",
@@ -165,190 +165,206 @@ with q2:
              t("constrained.quiz.q2_why", lam=number_text(_qr2.multipliers[0], 4)), _qdraw2)
 
 # 1. Problem builder ---------------------------------------------------------------------------------------
-st.header(t("constrained.build.heading"))
-c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
-obj = widget(OBJ, t, c1)
-quad = obj == "quadratic"
-cx, cy = float(widget(CX, t, c2, disabled=not quad)), float(widget(CY, t, c3, disabled=not quad))
-kappa = float(widget(KAPPA, t, c4, disabled=not quad))
-c1, c2, c3, c4, c5 = st.columns([1.1, 1, 1.3, 1, 1])
-disc_on, r = bool(widget(DISC, t, c1)), float(widget(R, t, c2))
-second = widget(SECOND, t, c3)
-phi, off = float(widget(PHI, t, c4, disabled=second == "none")), float(widget(OFF, t, c5, disabled=second == "none"))
-if not quad:
-    cx, cy, kappa = CX.default, CY.default, KAPPA.default  # unused: keep the cache key stable
-if second == "none":
-    phi, off = float(PHI.default), OFF.default
-P = (obj, cx, cy, kappa, disc_on, r, second, phi, off)
-fn, cons = _problem(P)
-half = max(3.2, max(abs(b) for b in np.ravel(fn.bounds))) if not quad else 3.2
-st.markdown(t("constrained.build.problem") + f"\n\n$$\\min_{{x,\\,y}}\\ {fn.latex.split('=', 1)[-1]}"
-            + "".join(f"\\quad {_cname(cons, i)}:\\ {c.latex}" for i, c in enumerate(cons)) + "$$")
+@section
+def problem():
+    st.header(t("constrained.build.heading"))
+    c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
+    obj = widget(OBJ, t, c1)
+    quad = obj == "quadratic"
+    cx, cy = float(widget(CX, t, c2, disabled=not quad)), float(widget(CY, t, c3, disabled=not quad))
+    kappa = float(widget(KAPPA, t, c4, disabled=not quad))
+    c1, c2, c3, c4, c5 = st.columns([1.1, 1, 1.3, 1, 1])
+    disc_on, r = bool(widget(DISC, t, c1)), float(widget(R, t, c2))
+    second = widget(SECOND, t, c3)
+    phi = float(widget(PHI, t, c4, disabled=second == "none"))
+    off = float(widget(OFF, t, c5, disabled=second == "none"))
+    if not quad:
+        cx, cy, kappa = CX.default, CY.default, KAPPA.default  # unused: keep the cache key stable
+    if second == "none":
+        phi, off = float(PHI.default), OFF.default
+    P = (obj, cx, cy, kappa, disc_on, r, second, phi, off)
+    fn, cons = _problem(P)
+    half = max(3.2, max(abs(b) for b in np.ravel(fn.bounds))) if not quad else 3.2
+    st.markdown(t("constrained.build.problem") + f"\n\n$$\\min_{{x,\\,y}}\\ {fn.latex.split('=', 1)[-1]}"
+                + "".join(f"\\quad {_cname(cons, i)}:\\ {c.latex}" for i, c in enumerate(cons)) + "$$")
 
-res, err = (None, None) if not cons else _solve(P)
-if not cons:
-    st.info(t("constrained.build.none_on"), icon=":material/info:")
-elif err is not None:
-    show_error(t, f"constrained.error.{err}" if t.has(f"constrained.error.{err}") else "constrained.error.other")
+    res, err = (None, None) if not cons else _solve(P)
+    if not cons:
+        st.info(t("constrained.build.none_on"), icon=":material/info:")
+    elif err is not None:
+        show_error(t, f"constrained.error.{err}" if t.has(f"constrained.error.{err}") else "constrained.error.other")
 
-# 2. Map and result -----------------------------------------------------------------------------------------
-names = {"c1": t("constrained.map.c1"), "c2": t(f"constrained.map.c2_{second}") if second != "none" else "",
-         "free": t("constrained.map.free"), "star": "x*", "minus_grad": "−∇f(x*)",
-         "m1": f"{_mname(cons, 0)}∇{_cname(cons, 0)}(x*)" if cons else "",
-         "m2": f"{_mname(cons, 1)}∇{_cname(cons, 1)}(x*)" if len(cons) > 1 else ""}
-if res is not None:
-    st.header(t("constrained.map.heading"))
-    xs, ys, Z, mask = _grid(P, half)
-    bounds = [(charts.circle_points(r), names["c1"], [1, 0])] if disc_on else []
-    if second != "none":
-        bounds.append((charts.line_points(_normal(phi), off, 4 * half), names["c2"], [8, 4]))
-    inside = bool(np.all(np.abs(res.x) <= half))
-    points = [{"x": cx, "y": cy, "name": names["free"], "kind": "free"}] if quad else []
-    points += [{"x": res.x[0], "y": res.x[1], "name": "x*", "kind": "star"}] if inside else []
-    arrows = _forces(fn, cons, res, names) if inside else []
-    used = {k for k, on in (("c1", disc_on), ("c2", second != "none"), ("free", quad), ("star", inside)) if on}
-    used |= {k for k in ("minus_grad", "m1", "m2") if names[k] in {a["name"] for a in arrows}}
-    chart(charts.kkt_map, xs, ys, Z, mask, bounds, points, arrows,
-          {"title": t("constrained.map.title"), "subtitle": t("constrained.map.subtitle"), "x": "x", "y": "y",
-           "f": "f", "legend": t("constrained.map.legend"), "wrap": 60, "legend_orient": "right",
-           "colours": {names[k]: COLOURS[k] for k in COLOURS if k in used}})
-    st.subheader(t("constrained.result.heading"))
-    if not inside:
-        st.warning(t("constrained.result.unbounded"), icon=":material/warning:")
-    m1, m2, *cols = st.columns([1.6, 1, 1, 1])
-    m1.metric("x*", _pt(res.x))
-    m2.metric("f(x*)", number_text(res.value, 6))
-    for i in range(len(cons)):
-        cols[i].metric(f"{_mname(cons, i)} ({_cname(cons, i)})", number_text(res.multipliers[i], 6),
-                       t("constrained.result.active") if res.active[i] else t("constrained.result.inactive"),
-                       delta_color="off", delta_arrow="off")
-    st.dataframe(flagged_table({
-        t("constrained.result.condition"): [t(f"constrained.cond.{k}") for k in cc.RESIDUALS],
-        t("constrained.result.formula"): [t(f"constrained.cond.{k}_formula") for k in cc.RESIDUALS],
-        t("constrained.result.residual"): [number_text(res.residuals[k], 3) for k in cc.RESIDUALS],
-        t("constrained.result.ok"): ["✓" if res.satisfied[k] else "✗" for k in cc.RESIDUALS],
-    }), hide_index=True, width="stretch")
-    for i, c in enumerate(cons):
-        lam = number_text(res.multipliers[i], 4)
-        state = ("eq" if c.kind == "eq" else "active" if res.multipliers[i] > 0
-                 else "weak" if res.active[i] else "inactive")
-        st.markdown(t(f"constrained.result.say_{state}", g=_cname(cons, i), lam=lam, m=_mname(cons, i)))
-    if res.message != "kkt_point":
-        st.warning(t(f"constrained.result.msg_{res.message}"), icon=":material/warning:")
-    explain(t("constrained.map.explain"))
-
-    # 3. Sensitivity ------------------------------------------------------------------------------------
-    st.header(t("constrained.sens.heading"))
-    explain(t("constrained.sens.intro"))
-    delta = float(widget(DELTA, t))
-    first = next((i for i, c in enumerate(cons) if c.kind == "ineq" and res.active[i]), None)
-    if first is None:
-        st.info(t("constrained.sens.none"), icon=":material/info:")
-    else:
-        try:
-            relaxed, predicted = _sensitivity(P, first, delta)
-        except cc.ConstraintError as e:
-            show_error(t, "constrained.error.other" if not t.has(f"constrained.error.{e.code}")
-                       else f"constrained.error.{e.code}")
-        else:
-            c1, c2, c3 = st.columns(3)
-            c1.metric(t("constrained.sens.relaxed", g=_cname(cons, first)), number_text(relaxed, 7))
-            c2.metric(t("constrained.sens.predicted", m=_mname(cons, first)), number_text(predicted, 7))
-            c3.metric(t("constrained.sens.diff"), number_text(relaxed - predicted, 3))
-            st.markdown(t("constrained.sens.explain", m=_mname(cons, first), lam=number_text(res.multipliers[first], 5),
-                          g=_cname(cons, first), d=f"{delta:g}"))
-
-# 4. When KKT is not enough ------------------------------------------------------------------------------
-st.header(t("constrained.when.heading"))
-explain(t("constrained.when.intro"))
-case = widget(CASE, t)
-ex = cc.EXAMPLES[case]
-local, best, eig_local, eig_best = _case(case)
-efn, econs = ex["objective"], ex["constraints"]
-xs, ys, Z = ls.evaluate_grid(efn, n=51, bounds=((-2.0, 2.0), (-2.0, 2.0)))
-mask = cc.feasible_mask(econs, *np.meshgrid(xs, ys))
-centre = (0.3, 0.0) if case == "nonconvex" else (-1.0, 0.0)  # the bowls' centres, as in core's EXAMPLES
-boundary = charts.circle_points(1.0) if case == "nonconvex" else charts.cusp_points(2.9)
-cnames = {"c1": "g = 0", "free": names["free"], "star": t(f"constrained.when.{case}.star"),
-          "other": t("constrained.when.global"), "minus_grad": "−∇f", "m1": "λ∇g"}
-pts = [{"x": centre[0], "y": centre[1], "name": cnames["free"], "kind": "free"},
-       {"x": local.x[0], "y": local.x[1], "name": cnames["star"], "kind": "star"}]
-if case == "nonconvex":
-    pts.append({"x": best.x[0], "y": best.x[1], "name": cnames["other"], "kind": "other"})
-left, right = st.columns([1.25, 1])
-with left:
-    chart(charts.kkt_map, xs, ys, Z, mask, [(boundary, cnames["c1"], [1, 0])], pts,
-          _forces(efn, econs, local, {"minus_grad": "−∇f", "m1": "λ∇g"}),
-          {"title": t(f"constrained.when.{case}.title"), "subtitle": ex["constraints"][0].latex.replace("\\le", "≤")
-           .replace("\\ge", "≥").replace("^2", "²").replace("^3", "³"), "x": "x", "y": "y", "f": "f",
-           "legend": t("constrained.map.legend"), "colours": {cnames[k]: COLOURS[k] for k in cnames
-                                                              if case == "nonconvex" or k != "other"}},
-          size=charts.SMALL_MAP)
-with right:
-    if case == "nonconvex":
-        rows = ((t("constrained.when.local"), local, eig_local), (t("constrained.when.global"), best, eig_best))
-        st.dataframe(flagged_table({
-            t("constrained.when.solve"): [r[0] for r in rows],
-            "x": [_pt(r[1].x) for r in rows], "f": [r[1].value for r in rows],
-            "λ": [r[1].multipliers[0] for r in rows],
-            t("constrained.when.eig"): [", ".join(number_text(v, 4) for v in r[2]) for r in rows],
-            t("constrained.when.verdict"): [t("constrained.when.saddle") if np.any(r[2] < 0)
-                                             else t("constrained.when.minimum") for r in rows],
-        }, digits=5), hide_index=True, width="stretch")
-        st.markdown(t("constrained.note.kkt_saddle", x=_pt(local.x), lam=number_text(local.multipliers[0], 4),
-                      e=number_text(eig_local[0], 4), best=_pt(best.x), fb=number_text(best.value, 4),
-                      fl=number_text(local.value, 4)))
-    else:
+    # 2. Map and result -----------------------------------------------------------------------------------------
+    names = {"c1": t("constrained.map.c1"), "c2": t(f"constrained.map.c2_{second}") if second != "none" else "",
+             "free": t("constrained.map.free"), "star": "x*", "minus_grad": "−∇f(x*)",
+             "m1": f"{_mname(cons, 0)}∇{_cname(cons, 0)}(x*)" if cons else "",
+             "m2": f"{_mname(cons, 1)}∇{_cname(cons, 1)}(x*)" if len(cons) > 1 else ""}
+    if res is not None:
+        st.header(t("constrained.map.heading"))
+        xs, ys, Z, mask = _grid(P, half)
+        bounds = [(charts.circle_points(r), names["c1"], [1, 0])] if disc_on else []
+        if second != "none":
+            bounds.append((charts.line_points(_normal(phi), off, 4 * half), names["c2"], [8, 4]))
+        inside = bool(np.all(np.abs(res.x) <= half))
+        points = [{"x": cx, "y": cy, "name": names["free"], "kind": "free"}] if quad else []
+        points += [{"x": res.x[0], "y": res.x[1], "name": "x*", "kind": "star"}] if inside else []
+        arrows = _forces(fn, cons, res, names) if inside else []
+        used = {k for k, on in (("c1", disc_on), ("c2", second != "none"), ("free", quad), ("star", inside)) if on}
+        used |= {k for k in ("minus_grad", "m1", "m2") if names[k] in {a["name"] for a in arrows}}
+        chart(charts.kkt_map, xs, ys, Z, mask, bounds, points, arrows,
+              {"title": t("constrained.map.title"), "subtitle": t("constrained.map.subtitle"), "x": "x", "y": "y",
+               "f": "f", "legend": t("constrained.map.legend"), "wrap": 60, "legend_orient": "right",
+               "colours": {names[k]: COLOURS[k] for k in COLOURS if k in used}})
+        st.subheader(t("constrained.result.heading"))
+        if not inside:
+            st.warning(t("constrained.result.unbounded"), icon=":material/warning:")
+        m1, m2, *cols = st.columns([1.6, 1, 1, 1])
+        m1.metric("x*", _pt(res.x))
+        m2.metric("f(x*)", number_text(res.value, 6))
+        for i in range(len(cons)):
+            cols[i].metric(f"{_mname(cons, i)} ({_cname(cons, i)})", number_text(res.multipliers[i], 6),
+                           t("constrained.result.active") if res.active[i] else t("constrained.result.inactive"),
+                           delta_color="off", delta_arrow="off")
         st.dataframe(flagged_table({
             t("constrained.result.condition"): [t(f"constrained.cond.{k}") for k in cc.RESIDUALS],
-            t("constrained.result.residual"): [number_text(local.residuals[k], 3) for k in cc.RESIDUALS],
-            t("constrained.result.ok"): ["✓" if local.satisfied[k] else "✗" for k in cc.RESIDUALS],
+            t("constrained.result.formula"): [t(f"constrained.cond.{k}_formula") for k in cc.RESIDUALS],
+            t("constrained.result.residual"): [number_text(res.residuals[k], 3) for k in cc.RESIDUALS],
+            t("constrained.result.ok"): ["✓" if res.satisfied[k] else "✗" for k in cc.RESIDUALS],
         }), hide_index=True, width="stretch")
-        st.markdown(t("constrained.note.cq_fails", x=_pt(local.x), licq=t(f"constrained.when.licq_{local.licq}"),
-                      s=number_text(local.residuals["stationarity"], 4)))
-explain(t("constrained.when.theory"))
-with st.expander(t("constrained.when.faq"), icon=":material/forum:", expanded=True):
-    explain(t("constrained.when.q1"))
-    explain(t("constrained.when.q2"))
+        for i, c in enumerate(cons):
+            lam = number_text(res.multipliers[i], 4)
+            state = ("eq" if c.kind == "eq" else "active" if res.multipliers[i] > 0
+                     else "weak" if res.active[i] else "inactive")
+            st.markdown(t(f"constrained.result.say_{state}", g=_cname(cons, i), lam=lam, m=_mname(cons, i)))
+        if res.message != "kkt_point":
+            st.warning(t(f"constrained.result.msg_{res.message}"), icon=":material/warning:")
+        explain(t("constrained.map.explain"))
 
-# 5. Projected gradient descent ----------------------------------------------------------------------------
-st.header(t("constrained.pgd.heading"))
-explain(t("constrained.pgd.intro"))
-if not disc_on:
-    st.info(t("constrained.pgd.off"), icon=":material/info:")
-else:
-    c1, c2 = st.columns(2)
-    lr, steps = float(widget(LR, t, c1)), int(widget(STEPS, t, c2))
-    pgd, gd = _paths(P, lr, steps)
-    xs, ys, Z, _ = _grid(P, half)
-    disc_mask = cc.feasible_mask(cons[:1], *np.meshgrid(xs, ys))
-    pnames = {"c1": names["c1"], "pgd": t("constrained.pgd.pgd"), "gd": t("constrained.pgd.gd"),
-              "other": t("constrained.pgd.start")}
-    chart(charts.kkt_map, xs, ys, Z, disc_mask, [(charts.circle_points(r), pnames["c1"], [1, 0])],
-          [{"x": START[0], "y": START[1], "name": pnames["other"], "kind": "other"},
-           {"x": pgd[-1][0], "y": pgd[-1][1], "name": pnames["pgd"], "kind": "end"},
-           {"x": gd[-1][0], "y": gd[-1][1], "name": pnames["gd"], "kind": "end"}], [],
-          {"title": t("constrained.pgd.title"), "subtitle": t("constrained.pgd.subtitle"), "x": "x", "y": "y",
-           "f": "f", "legend": t("constrained.map.legend"), "legend_orient": "right",
-           "colours": {pnames[k]: COLOURS[k] for k in pnames}},
-          paths={pnames["pgd"]: (pgd, [1, 0]), pnames["gd"]: (gd, [6, 3])})
-    st.dataframe(flagged_table({
-        t("constrained.pgd.method"): [pnames["pgd"], pnames["gd"]],
-        t("constrained.pgd.end"): [_pt(pgd[-1]), _pt(gd[-1])],
-        "f": [float(fn.f(pgd[-1])), float(fn.f(gd[-1]))],
-        "g₁ = x² + y² − r²": [float(cons[0].g(pgd[-1])), float(cons[0].g(gd[-1]))],
-    }, digits=6), hide_index=True)
-    st.markdown(t("constrained.pgd.explain" if second == "none" else "constrained.pgd.explain_two"))
+        # 3. Sensitivity ------------------------------------------------------------------------------------
+        st.header(t("constrained.sens.heading"))
+        explain(t("constrained.sens.intro"))
+        delta = float(widget(DELTA, t))
+        first = next((i for i, c in enumerate(cons) if c.kind == "ineq" and res.active[i]), None)
+        if first is None:
+            st.info(t("constrained.sens.none"), icon=":material/info:")
+        else:
+            try:
+                relaxed, predicted = _sensitivity(P, first, delta)
+            except cc.ConstraintError as e:
+                show_error(t, "constrained.error.other" if not t.has(f"constrained.error.{e.code}")
+                           else f"constrained.error.{e.code}")
+            else:
+                c1, c2, c3 = st.columns(3)
+                c1.metric(t("constrained.sens.relaxed", g=_cname(cons, first)), number_text(relaxed, 7))
+                c2.metric(t("constrained.sens.predicted", m=_mname(cons, first)), number_text(predicted, 7))
+                c3.metric(t("constrained.sens.diff"), number_text(relaxed - predicted, 3))
+                st.markdown(t("constrained.sens.explain", m=_mname(cons, first),
+                              lam=number_text(res.multipliers[first], 5), g=_cname(cons, first), d=f"{delta:g}"))
 
-if quad and disc_on:
-    n = _normal(phi)
-    extra = {"none": "", "half_plane": f'    {{"type": "ineq", "fun": lambda p: {off!r} - n @ p, "jac": lambda p: -n}},'
-             "   # n·x ≤ d\n", "line": f'    {{"type": "eq", "fun": lambda p: n @ p - {off!r}, "jac": lambda p: n}},'
-             "   # n·x = d\n"}[second]
-    head = f"c = np.array([{cx!r}, {cy!r}])\nA = np.diag([1.0, 1 / {kappa!r}])\nr = {r!r}\nn = np.array({list(n)!r})"
-else:
-    extra, head = "", "c = np.array([2.0, 1.0])\nA = np.eye(2)\nr = 1.0"
-reproduce(t, f"""import numpy as np
+    # 4. When KKT is not enough ------------------------------------------------------------------------------
+    @section
+    def when_kkt_fails():
+        st.header(t("constrained.when.heading"))
+        explain(t("constrained.when.intro"))
+        case = widget(CASE, t)
+        ex = cc.EXAMPLES[case]
+        local, best, eig_local, eig_best = _case(case)
+        efn, econs = ex["objective"], ex["constraints"]
+        xs, ys, Z = ls.evaluate_grid(efn, n=51, bounds=((-2.0, 2.0), (-2.0, 2.0)))
+        mask = cc.feasible_mask(econs, *np.meshgrid(xs, ys))
+        centre = (0.3, 0.0) if case == "nonconvex" else (-1.0, 0.0)  # the bowls' centres, as in core's EXAMPLES
+        boundary = charts.circle_points(1.0) if case == "nonconvex" else charts.cusp_points(2.9)
+        cnames = {"c1": "g = 0", "free": names["free"], "star": t(f"constrained.when.{case}.star"),
+                  "other": t("constrained.when.global"), "minus_grad": "−∇f", "m1": "λ∇g"}
+        pts = [{"x": centre[0], "y": centre[1], "name": cnames["free"], "kind": "free"},
+               {"x": local.x[0], "y": local.x[1], "name": cnames["star"], "kind": "star"}]
+        if case == "nonconvex":
+            pts.append({"x": best.x[0], "y": best.x[1], "name": cnames["other"], "kind": "other"})
+        left, right = st.columns([1.25, 1])
+        with left:
+            chart(charts.kkt_map, xs, ys, Z, mask, [(boundary, cnames["c1"], [1, 0])], pts,
+                  _forces(efn, econs, local, {"minus_grad": "−∇f", "m1": "λ∇g"}),
+                  {"title": t(f"constrained.when.{case}.title"),
+                   "subtitle": ex["constraints"][0].latex.replace("\\le", "≤").replace("\\ge", "≥")
+                              .replace("^2", "²").replace("^3", "³"), "x": "x", "y": "y", "f": "f",
+                   "legend": t("constrained.map.legend"), "colours": {cnames[k]: COLOURS[k] for k in cnames
+                                                                      if case == "nonconvex" or k != "other"}},
+                  size=charts.SMALL_MAP)
+        with right:
+            if case == "nonconvex":
+                rows = ((t("constrained.when.local"), local, eig_local), (t("constrained.when.global"), best, eig_best))
+                st.dataframe(flagged_table({
+                    t("constrained.when.solve"): [r[0] for r in rows],
+                    "x": [_pt(r[1].x) for r in rows], "f": [r[1].value for r in rows],
+                    "λ": [r[1].multipliers[0] for r in rows],
+                    t("constrained.when.eig"): [", ".join(number_text(v, 4) for v in r[2]) for r in rows],
+                    t("constrained.when.verdict"): [t("constrained.when.saddle") if np.any(r[2] < 0)
+                                                     else t("constrained.when.minimum") for r in rows],
+                }, digits=5), hide_index=True, width="stretch")
+                st.markdown(t("constrained.note.kkt_saddle", x=_pt(local.x), lam=number_text(local.multipliers[0], 4),
+                              e=number_text(eig_local[0], 4), best=_pt(best.x), fb=number_text(best.value, 4),
+                              fl=number_text(local.value, 4)))
+            else:
+                st.dataframe(flagged_table({
+                    t("constrained.result.condition"): [t(f"constrained.cond.{k}") for k in cc.RESIDUALS],
+                    t("constrained.result.residual"): [number_text(local.residuals[k], 3) for k in cc.RESIDUALS],
+                    t("constrained.result.ok"): ["✓" if local.satisfied[k] else "✗" for k in cc.RESIDUALS],
+                }), hide_index=True, width="stretch")
+                st.markdown(t("constrained.note.cq_fails", x=_pt(local.x),
+                              licq=t(f"constrained.when.licq_{local.licq}"),
+                              s=number_text(local.residuals["stationarity"], 4)))
+        explain(t("constrained.when.theory"))
+        with st.expander(t("constrained.when.faq"), icon=":material/forum:", expanded=True):
+            explain(t("constrained.when.q1"))
+            explain(t("constrained.when.q2"))
+
+    when_kkt_fails()
+
+    # 5. Projected gradient descent ----------------------------------------------------------------------------
+    @section
+    def projected():
+        st.header(t("constrained.pgd.heading"))
+        explain(t("constrained.pgd.intro"))
+        if not disc_on:
+            st.info(t("constrained.pgd.off"), icon=":material/info:")
+        else:
+            c1, c2 = st.columns(2)
+            lr, steps = float(widget(LR, t, c1)), int(widget(STEPS, t, c2))
+            pgd, gd = _paths(P, lr, steps)
+            xs, ys, Z, _ = _grid(P, half)
+            disc_mask = cc.feasible_mask(cons[:1], *np.meshgrid(xs, ys))
+            pnames = {"c1": names["c1"], "pgd": t("constrained.pgd.pgd"), "gd": t("constrained.pgd.gd"),
+                      "other": t("constrained.pgd.start")}
+            chart(charts.kkt_map, xs, ys, Z, disc_mask, [(charts.circle_points(r), pnames["c1"], [1, 0])],
+                  [{"x": START[0], "y": START[1], "name": pnames["other"], "kind": "other"},
+                   {"x": pgd[-1][0], "y": pgd[-1][1], "name": pnames["pgd"], "kind": "end"},
+                   {"x": gd[-1][0], "y": gd[-1][1], "name": pnames["gd"], "kind": "end"}], [],
+                  {"title": t("constrained.pgd.title"), "subtitle": t("constrained.pgd.subtitle"), "x": "x", "y": "y",
+                   "f": "f", "legend": t("constrained.map.legend"), "legend_orient": "right",
+                   "colours": {pnames[k]: COLOURS[k] for k in pnames}},
+                  paths={pnames["pgd"]: (pgd, [1, 0]), pnames["gd"]: (gd, [6, 3])})
+            st.dataframe(flagged_table({
+                t("constrained.pgd.method"): [pnames["pgd"], pnames["gd"]],
+                t("constrained.pgd.end"): [_pt(pgd[-1]), _pt(gd[-1])],
+                "f": [float(fn.f(pgd[-1])), float(fn.f(gd[-1]))],
+                "g₁ = x² + y² − r²": [float(cons[0].g(pgd[-1])), float(cons[0].g(gd[-1]))],
+            }, digits=6), hide_index=True)
+            st.markdown(t("constrained.pgd.explain" if second == "none" else "constrained.pgd.explain_two"))
+
+    projected()
+
+    if quad and disc_on:
+        n = _normal(phi)
+        extra = {"none": "",
+                 "half_plane": f'    {{"type": "ineq", "fun": lambda p: {off!r} - n @ p, "jac": lambda p: -n}},'
+                 "   # n·x ≤ d\n",
+                 "line": f'    {{"type": "eq", "fun": lambda p: n @ p - {off!r}, "jac": lambda p: n}},'
+                 "   # n·x = d\n"}[second]
+        head = (f"c = np.array([{cx!r}, {cy!r}])\nA = np.diag([1.0, 1 / {kappa!r}])\nr = {r!r}\n"
+                f"n = np.array({list(n)!r})")
+    else:
+        extra, head = "", "c = np.array([2.0, 1.0])\nA = np.eye(2)\nr = 1.0"
+    reproduce(t, f"""import numpy as np
 from scipy.optimize import minimize
 
 {head}
@@ -360,3 +376,6 @@ constraints = [                              # SciPy wants fun(p) >= 0 for "ineq
 res = minimize(f, np.zeros(2), jac=grad, method="SLSQP", constraints=constraints,
                options={{"ftol": 1e-14, "maxiter": 500}})
 print("x* =", res.x, " f(x*) =", res.fun)""")
+
+
+problem()

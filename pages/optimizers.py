@@ -13,7 +13,7 @@ from core.charts import optimizers as charts
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from ui import formula
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce
+from ui.frame import chart, explain, page_frame, reproduce, section
 from ui.state import Choice, IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -236,256 +236,280 @@ with q2:
 name = {k: t(f"optimizers.name.{k}") for k in opt.NAMES}
 
 # 1. One variable ------------------------------------------------------------------------------------------
-st.header(t("optimizers.one.heading"))
-explain(t("optimizers.one.intro"))
-c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
-fn1 = oned.FUNCTIONS_1D[widget(FN1, t, c1, on_change=_load_start_1d)]
-x0_1, lr1, n1 = widget(X1, t, c2), widget(A1, t, c3), int(widget(N1, t, c4))
-ascent = fn1.goal == "max"
-path1 = oned.iterate(fn1, x0_1, lr1, n1)
-st.markdown(t(f"optimizers.one.rule_{'ascent' if ascent else 'descent'}") + f" $\\quad {fn1.latex}$")
-lo, hi = fn1.bounds
-lo, hi = min(lo, float(np.min(path1.xs)) - 0.3), max(hi, float(np.max(path1.xs)) + 0.3)
-grid1 = np.linspace(lo, hi, 400)
-k1 = n1 if path1.stop_step is None else path1.stop_step
-chart(charts.curve_1d, grid1, fn1.f(grid1), path1.xs[: k1 + 1], path1.fs[: k1 + 1], path1.dfs[: k1 + 1],
-      {"title": t("optimizers.one.curve_title"), "subtitle": t("optimizers.one.curve_sub"), "x": "x", "y": "f(x)",
-       "step": t("optimizers.step"), "slope": "f′(x)", "tangent": t("optimizers.one.scrub")})
-end = path1.xs[k1]
-extrema = oned.extrema(fn1)
-best = (max if ascent else min)(extrema, key=lambda e: e[1]) if extrema else None
-c1, c2, c3 = st.columns(3)
-c1.metric(t("optimizers.one.end"), f"x = {number_text(end, 5)}", f"f = {number_text(fn1.f(np.array(end)), 5)}",
-          delta_color="off", delta_arrow="off")
-c2.metric(t("optimizers.one.slope_end"), number_text(fn1.df(np.array(end)), 3))
-if best is not None:
-    c3.metric(t(f"optimizers.one.best_{'max' if ascent else 'min'}"), f"x = {number_text(best[0], 5)}",
-              f"f = {number_text(best[1], 5)}", delta_color="off", delta_arrow="off")
-if path1.diverged:
-    st.error(t("optimizers.one.diverged", k=k1 + 1), icon=":material/error:")
-elif best is not None and abs(end - best[0]) > 1e-2 and abs(fn1.df(np.array(end))) < 1e-3:
-    st.warning(t("optimizers.one.local"), icon=":material/flag:")
-cycle = oned.two_cycle(fn1, lr1)
-if cycle is not None:
-    st.info(t("optimizers.one.cycle", a=number_text(cycle[0], 4), b=number_text(cycle[1], 4), lr=f"{lr1:g}"),
-            icon=":material/sync:")
-own = f"α = {lr1:g} ({t('optimizers.one.yours')})"
-compare = {f"α = {a:g}": oned.iterate(fn1, x0_1, a, n1).xs for a in (10 * lr1,) if a <= oned.MAX_LR_1D}
-compare |= {own: path1.xs, f"α = {lr1 / 10:g}": oned.iterate(fn1, x0_1, lr1 / 10, n1).xs}
-chart(charts.x_over_steps, compare, own, {"title": t("optimizers.one.steps_title"),
-                                            "subtitle": t("optimizers.one.steps_sub"), "x": t("optimizers.step"),
-                                            "y": "x", "series": t("optimizers.one.lr_series")}, (lo, hi))
-explain(t("optimizers.one.explain"))
+@section
+def one_variable():
+    st.header(t("optimizers.one.heading"))
+    explain(t("optimizers.one.intro"))
+    c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
+    fn1 = oned.FUNCTIONS_1D[widget(FN1, t, c1, on_change=_load_start_1d)]
+    x0_1, lr1, n1 = widget(X1, t, c2), widget(A1, t, c3), int(widget(N1, t, c4))
+    ascent = fn1.goal == "max"
+    path1 = oned.iterate(fn1, x0_1, lr1, n1)
+    st.markdown(t(f"optimizers.one.rule_{'ascent' if ascent else 'descent'}") + f" $\\quad {fn1.latex}$")
+    lo, hi = fn1.bounds
+    lo, hi = min(lo, float(np.min(path1.xs)) - 0.3), max(hi, float(np.max(path1.xs)) + 0.3)
+    grid1 = np.linspace(lo, hi, 400)
+    k1 = n1 if path1.stop_step is None else path1.stop_step
+    chart(charts.curve_1d, grid1, fn1.f(grid1), path1.xs[: k1 + 1], path1.fs[: k1 + 1], path1.dfs[: k1 + 1],
+          {"title": t("optimizers.one.curve_title"), "subtitle": t("optimizers.one.curve_sub"), "x": "x", "y": "f(x)",
+           "step": t("optimizers.step"), "slope": "f′(x)", "tangent": t("optimizers.one.scrub")})
+    end = path1.xs[k1]
+    extrema = oned.extrema(fn1)
+    best = (max if ascent else min)(extrema, key=lambda e: e[1]) if extrema else None
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("optimizers.one.end"), f"x = {number_text(end, 5)}", f"f = {number_text(fn1.f(np.array(end)), 5)}",
+              delta_color="off", delta_arrow="off")
+    c2.metric(t("optimizers.one.slope_end"), number_text(fn1.df(np.array(end)), 3))
+    if best is not None:
+        c3.metric(t(f"optimizers.one.best_{'max' if ascent else 'min'}"), f"x = {number_text(best[0], 5)}",
+                  f"f = {number_text(best[1], 5)}", delta_color="off", delta_arrow="off")
+    if path1.diverged:
+        st.error(t("optimizers.one.diverged", k=k1 + 1), icon=":material/error:")
+    elif best is not None and abs(end - best[0]) > 1e-2 and abs(fn1.df(np.array(end))) < 1e-3:
+        st.warning(t("optimizers.one.local"), icon=":material/flag:")
+    cycle = oned.two_cycle(fn1, lr1)
+    if cycle is not None:
+        st.info(t("optimizers.one.cycle", a=number_text(cycle[0], 4), b=number_text(cycle[1], 4), lr=f"{lr1:g}"),
+                icon=":material/sync:")
+    own = f"α = {lr1:g} ({t('optimizers.one.yours')})"
+    compare = {f"α = {a:g}": oned.iterate(fn1, x0_1, a, n1).xs for a in (10 * lr1,) if a <= oned.MAX_LR_1D}
+    compare |= {own: path1.xs, f"α = {lr1 / 10:g}": oned.iterate(fn1, x0_1, lr1 / 10, n1).xs}
+    chart(charts.x_over_steps, compare, own, {"title": t("optimizers.one.steps_title"),
+                                                "subtitle": t("optimizers.one.steps_sub"), "x": t("optimizers.step"),
+                                                "y": "x", "series": t("optimizers.one.lr_series")}, (lo, hi))
+    explain(t("optimizers.one.explain"))
+
+
+one_variable()
+
 
 # 2. Steepest direction ------------------------------------------------------------------------------------
-st.header(t("optimizers.dir.heading"))
-explain(t("optimizers.dir.intro"))
-c1, c2, c3 = st.columns([1.4, 1, 1])
-fn_id = widget(FN, t, c1, on_change=_load_recommended)
-kappa = float(widget(KAPPA, t, c2)) if fn_id == "quadratic" else 20.0
-theta = float(widget(THETA, t, c3)) if fn_id == "quadratic" else 30.0
-if fn_id == "custom":
-    st.caption(t("expressions.examples", examples=" · ".join(f"`{e}`" for e in formula.EXAMPLES)))
-    fn_id = "custom:" + formula.custom_function(widget(EXPR, t), t, "_optimizers_expr").text
-fn = _fn(fn_id, kappa, theta)
-c1, c2, c3 = st.columns(3)
-start = (float(widget(SX, t, c1)), float(widget(SY, t, c2)))
-if fn_id.startswith("custom:") and not ls.defined_at(fn, start):
-    moved = ls.nearest_defined(fn, start)
-    if moved is None:
-        st.error(t("expressions.nowhere"), icon=":material/error:")
-        st.stop()
-    st.warning(t("expressions.start_moved", x=number_text(start[0], 4), y=number_text(start[1], 4),
-                 mx=number_text(moved[0], 4), my=number_text(moved[1], 4)), icon=":material/warning:")
-    start = moved
-steps = int(widget(STEPS, t, c3))
-if fn_id.startswith("custom:"):
-    formula.derivative_panel(fn, t)
-else:
-    st.markdown(f"$${fn.latex}$$")
-dd = oned.directional_derivatives(fn, np.array(start))
-walked = oned.slopes_along(fn, np.array(start))
-chart(charts.directional_chart, dd.angles_deg, dd.values, dd.grad_angle_deg, dd.grad_norm, *walked,
-      {"title": t("optimizers.dir.title"), "subtitle": t("optimizers.dir.subtitle"),
-               "x": t("optimizers.dir.x"), "y": t("optimizers.dir.y"),
-               "formula": t("optimizers.dir.formula"), "measured": t("optimizers.dir.measured"),
-               "steepest": t("optimizers.dir.steepest")})
-st.markdown(t("optimizers.dir.result", g=f"({number_text(dd.grad[0], 4)}, {number_text(dd.grad[1], 4)})",
-              norm=number_text(dd.grad_norm, 4), angle=f"{dd.grad_angle_deg:.1f}"))
+@section
+def race():
+    st.header(t("optimizers.dir.heading"))
+    explain(t("optimizers.dir.intro"))
+    c1, c2, c3 = st.columns([1.4, 1, 1])
+    fn_id = widget(FN, t, c1, on_change=_load_recommended)
+    kappa = float(widget(KAPPA, t, c2)) if fn_id == "quadratic" else 20.0
+    theta = float(widget(THETA, t, c3)) if fn_id == "quadratic" else 30.0
+    if fn_id == "custom":
+        st.caption(t("expressions.examples", examples=" · ".join(f"`{e}`" for e in formula.EXAMPLES)))
+        fn_id = "custom:" + formula.custom_function(widget(EXPR, t), t, "_optimizers_expr").text
+    fn = _fn(fn_id, kappa, theta)
+    c1, c2, c3 = st.columns(3)
+    start = (float(widget(SX, t, c1)), float(widget(SY, t, c2)))
+    if fn_id.startswith("custom:") and not ls.defined_at(fn, start):
+        moved = ls.nearest_defined(fn, start)
+        if moved is None:
+            st.error(t("expressions.nowhere"), icon=":material/error:")
+            st.stop()
+        st.warning(t("expressions.start_moved", x=number_text(start[0], 4), y=number_text(start[1], 4),
+                     mx=number_text(moved[0], 4), my=number_text(moved[1], 4)), icon=":material/warning:")
+        start = moved
+    steps = int(widget(STEPS, t, c3))
+    if fn_id.startswith("custom:"):
+        formula.derivative_panel(fn, t)
+    else:
+        st.markdown(f"$${fn.latex}$$")
+    dd = oned.directional_derivatives(fn, np.array(start))
+    walked = oned.slopes_along(fn, np.array(start))
+    chart(charts.directional_chart, dd.angles_deg, dd.values, dd.grad_angle_deg, dd.grad_norm, *walked,
+          {"title": t("optimizers.dir.title"), "subtitle": t("optimizers.dir.subtitle"),
+                   "x": t("optimizers.dir.x"), "y": t("optimizers.dir.y"),
+                   "formula": t("optimizers.dir.formula"), "measured": t("optimizers.dir.measured"),
+                   "steepest": t("optimizers.dir.steepest")})
+    st.markdown(t("optimizers.dir.result", g=f"({number_text(dd.grad[0], 4)}, {number_text(dd.grad[1], 4)})",
+                  norm=number_text(dd.grad_norm, 4), angle=f"{dd.grad_angle_deg:.1f}"))
 
-# 3. The race ----------------------------------------------------------------------------------------------
-st.header(t("optimizers.race.heading"))
-explain(t("optimizers.race.intro"))
-st.button(t("optimizers.race.recommended"), on_click=_load_recommended, icon=":material/tune:")
-chosen, hps = [], {}
-for i, k in enumerate(opt.NAMES):
-    if i % 3 == 0:
-        cells = st.columns(3)
-    with cells[i % 3].container(border=True):
-        if widget(ON[k], t):
-            chosen.append(k)
-        values = {hp: widget(spec, t, disabled=not st.session_state.get(f"on_{k}", ON[k].default))
-                  for hp, spec in HP[k].items()}
-        if "beta1" in values:
-            values["betas"] = (float(values.pop("beta1")), float(values.pop("beta2")))
-        hps[k] = tuple(sorted((hp, int(v) if hp == "history_size" else v) for hp, v in values.items()))
-st.caption(t("optimizers.race.pytorch"))
-(bx0, bx1), (by0, by1) = fn.bounds
-window = ((min(bx0, start[0] - 0.25), max(bx1, start[0] + 0.25)),
-          (min(by0, start[1] - 0.25), max(by1, start[1] + 0.25)))
-xs, ys, Z = _grid(fn_id, kappa, theta, window)
-if fn_id.startswith("custom:"):
-    formula.undefined_note(Z, t)
-traces = {k: _trace(k, fn_id, kappa, theta, start, steps, hps[k]) for k in chosen}
-minima = [(p[0], p[1]) for p in fn.known_critical_points if p[2] == "minimum"]
-if not chosen:
-    st.info(t("optimizers.race.none"), icon=":material/info:")
-else:
-    chart(charts.race_map, xs, ys, Z, {k: (traces[k].iterates, name[k]) for k in chosen}, minima,
-          {"title": t("optimizers.race.map_title"), "subtitle": t("optimizers.race.map_sub"), "x": fn.var_names[0],
-           "y": fn.var_names[1], "f": "f", "method": t("optimizers.method"), "step": t("optimizers.step"),
-           "scrub": t("optimizers.race.scrub"), "minimum": t("optimizers.race.minimum")}, steps)
-    for k in chosen:
-        if traces[k].stop_reason == "diverged":
-            st.warning(t("optimizers.race.diverged", name=name[k], k=traces[k].failed_step), icon=":material/warning:")
-    colors = {name[k]: charts.OPTIMIZER_STYLE[k][0] for k in chosen}
-    dashes = {name[k]: charts.OPTIMIZER_STYLE[k][1] for k in chosen}
+    # 3. The race ----------------------------------------------------------------------------------------------
+    st.header(t("optimizers.race.heading"))
+    explain(t("optimizers.race.intro"))
+    st.button(t("optimizers.race.recommended"), on_click=_load_recommended, icon=":material/tune:")
+    chosen, hps = [], {}
+    for i, k in enumerate(opt.NAMES):
+        if i % 3 == 0:
+            cells = st.columns(3)
+        with cells[i % 3].container(border=True):
+            if widget(ON[k], t):
+                chosen.append(k)
+            values = {hp: widget(spec, t, disabled=not st.session_state.get(f"on_{k}", ON[k].default))
+                      for hp, spec in HP[k].items()}
+            if "beta1" in values:
+                values["betas"] = (float(values.pop("beta1")), float(values.pop("beta2")))
+            hps[k] = tuple(sorted((hp, int(v) if hp == "history_size" else v) for hp, v in values.items()))
+    st.caption(t("optimizers.race.pytorch"))
+    (bx0, bx1), (by0, by1) = fn.bounds
+    window = ((min(bx0, start[0] - 0.25), max(bx1, start[0] + 0.25)),
+              (min(by0, start[1] - 0.25), max(by1, start[1] + 0.25)))
+    xs, ys, Z = _grid(fn_id, kappa, theta, window)
+    if fn_id.startswith("custom:"):
+        formula.undefined_note(Z, t)
+    traces = {k: _trace(k, fn_id, kappa, theta, start, steps, hps[k]) for k in chosen}
+    minima = [(p[0], p[1]) for p in fn.known_critical_points if p[2] == "minimum"]
+    if not chosen:
+        st.info(t("optimizers.race.none"), icon=":material/info:")
+    else:
+        chart(charts.race_map, xs, ys, Z, {k: (traces[k].iterates, name[k]) for k in chosen}, minima,
+              {"title": t("optimizers.race.map_title"), "subtitle": t("optimizers.race.map_sub"), "x": fn.var_names[0],
+               "y": fn.var_names[1], "f": "f", "method": t("optimizers.method"), "step": t("optimizers.step"),
+               "scrub": t("optimizers.race.scrub"), "minimum": t("optimizers.race.minimum")}, steps)
+        for k in chosen:
+            if traces[k].stop_reason == "diverged":
+                st.warning(t("optimizers.race.diverged", name=name[k], k=traces[k].failed_step),
+                           icon=":material/warning:")
+        colors = {name[k]: charts.OPTIMIZER_STYLE[k][0] for k in chosen}
+        dashes = {name[k]: charts.OPTIMIZER_STYLE[k][1] for k in chosen}
+        left, right = st.columns(2)
+        with left:
+            chart(charts.series_chart, {name[k]: traces[k].losses for k in chosen},
+                  {"title": t("optimizers.race.loss_title"), "subtitle": t("optimizers.race.loss_sub"),
+                   "x": t("optimizers.step"), "y": "f", "series": t("optimizers.method"), "wrap": 52}, "symlog", colors,
+                  dashes)
+        with right:
+            chart(charts.series_chart, {name[k]: traces[k].grad_norms for k in chosen},
+                  {"title": t("optimizers.race.grad_title"), "subtitle": t("optimizers.race.grad_sub"),
+                   "x": t("optimizers.step"), "y": "‖∇f‖", "series": t("optimizers.method"), "wrap": 52}, "log", colors,
+                  dashes)
+
+        def _status(tr) -> str:
+            if tr.stop_reason is None:
+                return t("optimizers.status.ran", n=steps)
+            return t(f"optimizers.status.{tr.stop_reason}", k=tr.failed_step if tr.stop_reason == "diverged"
+                     else tr.stop_step)
+
+        reached = {k: opt.steps_to_tolerance(traces[k], TOL) for k in chosen}
+        st.dataframe(flagged_table({
+            t("optimizers.method"): [name[k] for k in chosen],
+            t("optimizers.race.end"): [f"({traces[k].iterates[-1][0]:.5g}, {traces[k].iterates[-1][1]:.5g})"
+                                       for k in chosen],
+            "f": [traces[k].losses[-1] for k in chosen],
+            "‖∇f‖": [traces[k].grad_norms[-1] for k in chosen],
+            t("optimizers.race.reached", tol=f"{TOL:g}"): ["—" if reached[k] is None else str(reached[k])
+                                                           for k in chosen],
+            t("optimizers.race.time"): [f"{1e3 * traces[k].seconds:.2f}" for k in chosen],
+            t("optimizers.race.status"): [_status(traces[k]) for k in chosen],
+        }, digits=6), width="stretch", hide_index=True)
+    explain(t("optimizers.race.explain"))
+
+    # 4. Inside the optimizer ----------------------------------------------------------------------------------
+    @section
+    def inside():
+        st.header(t("optimizers.inside.heading"))
+        explain(t("optimizers.inside.intro"))
+        inside = widget(INSIDE, t)
+        tr_in = _trace(inside, fn_id, kappa, theta, start, steps, hps[inside])
+        c1, c2 = st.columns([1, 1.2])
+        c1.markdown(t(f"optimizers.inside.formula.{inside}"))
+        c2.code(inspect.getsource(opt.RULES[inside]), language="python")
+        left_series, left_log, right_series, right_log = opt.state_series(tr_in)
+        st.caption(t(f"optimizers.inside.arrows.{inside}"))
+        chart(charts.state_map, xs, ys, Z, tr_in.iterates, opt.state_vectors(tr_in),
+              {"title": t("optimizers.inside.map_title", name=name[inside]), "x": fn.var_names[0], "y": fn.var_names[1],
+               "f": "f", "step": t("optimizers.step")})
+        left, right = st.columns(2)
+        with left:
+            chart(charts.series_chart, left_series, {"title": t("optimizers.inside.state_title"),
+                                                     "subtitle": t(f"optimizers.inside.state_sub.{inside}"),
+                                                     "x": t("optimizers.step"), "y": t("optimizers.inside.value"),
+                                                     "wrap": 52},
+                  "log" if left_log else "linear")
+        with right:
+            chart(charts.series_chart, right_series, {"title": t("optimizers.inside.right_title"),
+                                                      "subtitle": t(f"optimizers.inside.right_sub.{inside}"),
+                                                      "x": t("optimizers.step"), "y": t("optimizers.inside.value"),
+                                                      "wrap": 52},
+                  "log" if right_log else "linear")
+        st.markdown(t(f"optimizers.inside.explain.{inside}"))
+
+    inside()
+
+    # 5. Stochastic gradients ----------------------------------------------------------------------------------
+    @section
+    def minibatches():
+        st.header(t("optimizers.sgd.heading"))
+        explain(t("optimizers.sgd.intro"))
+        c1, c2, c3 = st.columns(3)
+        task, batch, lr_sgd = widget(TASK, t, c1), int(widget(BATCH, t, c2)), widget(LR_SGD, t, c3)
+        c1, c2, c3 = st.columns(3)
+        epochs, last, seed = int(widget(EPOCHS, t, c1)), widget(LAST, t, c2), int(widget(SEED, t, c3))
+        problem = _problem(task, seed)
+        runs = _sgd_runs(task, seed, batch, lr_sgd, epochs, last)
+        loss_star = sgd.exact_minimum(problem).loss
+        label_b = {b: t("optimizers.sgd.series", b=b) if b != N_DATA else t("optimizers.sgd.full", b=b) for b in runs}
+        left, right = st.columns(2)
+        with left:
+            chart(charts.series_chart, {label_b[b]: (sgd.epoch_axis(r, N_DATA), r.full_loss - loss_star)
+                                        for b, r in runs.items()},
+                  {"title": t("optimizers.sgd.loss_title"), "subtitle": t("optimizers.sgd.loss_sub"),
+                   "x": t("optimizers.sgd.epoch"), "y": t("optimizers.sgd.gap"), "wrap": 52,
+                   "series": t("optimizers.sgd.batch_series")},
+                  "log")
+        with right:
+            gx = np.linspace(float(problem.X.min()), float(problem.X.max()), 120)
+            fits = {label_b[b]: sgd.predict(problem, r.ws[-1], gx) for b, r in runs.items()}
+            chart(charts.data_fit_chart, problem.X, problem.y, gx, fits,
+                  {"title": t(f"optimizers.sgd.fit_title.{task}"), "subtitle": t("optimizers.sgd.fit_sub"), "x": "x",
+                   "y": "y", "series": t("optimizers.sgd.batch_series"), "wrap": 52, "data": t("optimizers.sgd.data")})
+        for b, r in runs.items():
+            if r.diverged:
+                st.warning(t("optimizers.sgd.diverged", b=b, k=r.stop_step + 1), icon=":material/warning:")
+        full, per = N_DATA // batch, N_DATA % batch
+        st.markdown(t(f"optimizers.sgd.last_{'none' if per == 0 else last}", n=N_DATA, b=batch, full=full, rest=per))
+        sizes, noise, scale = _noise(task, seed)
+        left, right = st.columns(2)
+        with left:
+            chart(charts.loglog_chart, sizes, {t("optimizers.sgd.measured"): (noise.measured, [1, 0]),
+                                               t("optimizers.sgd.theory"): (noise.theory, [6, 3])},
+                  {"title": t("optimizers.sgd.noise_title"), "subtitle": t("optimizers.sgd.noise_sub"),
+                   "x": t("optimizers.sgd.b_axis"), "y": t("optimizers.sgd.noise_y"), "wrap": 52,
+                   "series": " "}, float(batch))
+        with right:
+            chart(charts.loglog_chart, sizes, {t("optimizers.sgd.mean"): (scale.mean_norm, [1, 0]),
+                                               t("optimizers.sgd.sum"): (scale.sum_norm, [6, 3])},
+                  {"title": t("optimizers.sgd.scale_title"), "subtitle": t("optimizers.sgd.scale_sub"),
+                   "x": t("optimizers.sgd.b_axis"), "y": "‖g‖", "wrap": 52, "series": " "}, float(batch))
+        explain(t("optimizers.sgd.explain"))
+
+    minibatches()
+
+    # 6. Quasi-Newton ------------------------------------------------------------------------------------------
+    st.header(t("optimizers.bfgs.heading"))
+    explain(t("optimizers.bfgs.intro"))
+    tr_b = _trace("bfgs", fn_id, kappa, theta, start, steps, hps["bfgs"])
+    ref = _scipy_bfgs(fn_id, kappa, theta, start, steps)
+    chart(charts.race_map, xs, ys, Z,
+          {"bfgs": (tr_b.iterates, name["bfgs"]), "scipy": (ref, t("optimizers.bfgs.scipy"))},
+          minima, {"title": t("optimizers.bfgs.map_title"), "subtitle": t("optimizers.bfgs.map_sub"),
+                   "x": fn.var_names[0], "y": fn.var_names[1], "f": "f", "method": t("optimizers.method"),
+                   "step": t("optimizers.step"), "scrub": t("optimizers.race.scrub"),
+                   "minimum": t("optimizers.race.minimum")}, steps)
     left, right = st.columns(2)
     with left:
-        chart(charts.series_chart, {name[k]: traces[k].losses for k in chosen},
-              {"title": t("optimizers.race.loss_title"), "subtitle": t("optimizers.race.loss_sub"),
-               "x": t("optimizers.step"), "y": "f", "series": t("optimizers.method"), "wrap": 52}, "symlog", colors,
-              dashes)
+        last_b = tr_b.stop_step if tr_b.stop_step is not None else steps
+        chart(charts.series_chart, {t("optimizers.bfgs.error"): opt.hessian_error(tr_b, fn)[: last_b + 1]},
+              {"title": t("optimizers.bfgs.error_title"), "subtitle": t("optimizers.bfgs.error_sub"),
+               "x": t("optimizers.step"), "y": t("optimizers.bfgs.error_y"), "wrap": 52}, "log")
     with right:
-        chart(charts.series_chart, {name[k]: traces[k].grad_norms for k in chosen},
-              {"title": t("optimizers.race.grad_title"), "subtitle": t("optimizers.race.grad_sub"),
-               "x": t("optimizers.step"), "y": "‖∇f‖", "series": t("optimizers.method"), "wrap": 52}, "log", colors,
-              dashes)
-
-    def _status(tr) -> str:
-        if tr.stop_reason is None:
-            return t("optimizers.status.ran", n=steps)
-        return t(f"optimizers.status.{tr.stop_reason}", k=tr.failed_step if tr.stop_reason == "diverged"
-                 else tr.stop_step)
-
-    reached = {k: opt.steps_to_tolerance(traces[k], TOL) for k in chosen}
+        st.markdown(t("optimizers.bfgs.now") + f" $$B_{{{last_b}}} = {latex_matrix(tr_b.state['B'][last_b])},\\quad "
+                    f"\\nabla^2 f = {latex_matrix(fn.hess(tr_b.iterates[last_b]))}$$")
+    explain(t("optimizers.bfgs.secant"))
+    res = opt.secant_residuals(tr_b)
     st.dataframe(flagged_table({
-        t("optimizers.method"): [name[k] for k in chosen],
-        t("optimizers.race.end"): [f"({traces[k].iterates[-1][0]:.5g}, {traces[k].iterates[-1][1]:.5g})"
-                                   for k in chosen],
-        "f": [traces[k].losses[-1] for k in chosen],
-        "‖∇f‖": [traces[k].grad_norms[-1] for k in chosen],
-        t("optimizers.race.reached", tol=f"{TOL:g}"): ["—" if reached[k] is None else str(reached[k])
-                                                       for k in chosen],
-        t("optimizers.race.time"): [f"{1e3 * traces[k].seconds:.2f}" for k in chosen],
-        t("optimizers.race.status"): [_status(traces[k]) for k in chosen],
-    }, digits=6), width="stretch", hide_index=True)
-explain(t("optimizers.race.explain"))
+        "k": list(range(1, len(res) + 1))[:10],
+        t("optimizers.bfgs.residual"): list(res[:10]),
+    }, digits=3), hide_index=True)
+    st.markdown(t("optimizers.bfgs.scipy_result", ours=f"({tr_b.iterates[-1][0]:.8g}, {tr_b.iterates[-1][1]:.8g})",
+                  theirs=f"({ref[-1][0]:.8g}, {ref[-1][1]:.8g})"))
+    st.subheader(t("optimizers.bfgs.memory_heading"))
+    dims = (2, 1_000, 1_000_000, 100_000_000)
+    m = int(dict(hps["lbfgs"]).get("history_size", 5))
+    st.dataframe({
+        t("optimizers.bfgs.params"): [f"{d:,}" for d in dims],
+        **{name[k]: [_bytes(4 * opt.memory_floats(k, d, m)) for d in dims] for k in ("gd", "adam", "bfgs", "lbfgs")},
+    }, hide_index=True)
+    st.markdown(t("optimizers.bfgs.memory", m=m))
 
-# 4. Inside the optimizer ----------------------------------------------------------------------------------
-st.header(t("optimizers.inside.heading"))
-explain(t("optimizers.inside.intro"))
-inside = widget(INSIDE, t)
-tr_in = _trace(inside, fn_id, kappa, theta, start, steps, hps[inside])
-c1, c2 = st.columns([1, 1.2])
-c1.markdown(t(f"optimizers.inside.formula.{inside}"))
-c2.code(inspect.getsource(opt.RULES[inside]), language="python")
-left_series, left_log, right_series, right_log = opt.state_series(tr_in)
-st.caption(t(f"optimizers.inside.arrows.{inside}"))
-chart(charts.state_map, xs, ys, Z, tr_in.iterates, opt.state_vectors(tr_in),
-      {"title": t("optimizers.inside.map_title", name=name[inside]), "x": fn.var_names[0], "y": fn.var_names[1],
-       "f": "f", "step": t("optimizers.step")})
-left, right = st.columns(2)
-with left:
-    chart(charts.series_chart, left_series, {"title": t("optimizers.inside.state_title"),
-                                             "subtitle": t(f"optimizers.inside.state_sub.{inside}"),
-                                             "x": t("optimizers.step"), "y": t("optimizers.inside.value"), "wrap": 52},
-          "log" if left_log else "linear")
-with right:
-    chart(charts.series_chart, right_series, {"title": t("optimizers.inside.right_title"),
-                                              "subtitle": t(f"optimizers.inside.right_sub.{inside}"),
-                                              "x": t("optimizers.step"), "y": t("optimizers.inside.value"), "wrap": 52},
-          "log" if right_log else "linear")
-st.markdown(t(f"optimizers.inside.explain.{inside}"))
+    reproduce(t, _snippet(fn_id, kappa, theta, start, steps, {k: dict(hps[k]) for k in chosen if k in opt.FIRST_ORDER}))
 
-# 5. Stochastic gradients ----------------------------------------------------------------------------------
-st.header(t("optimizers.sgd.heading"))
-explain(t("optimizers.sgd.intro"))
-c1, c2, c3 = st.columns(3)
-task, batch, lr_sgd = widget(TASK, t, c1), int(widget(BATCH, t, c2)), widget(LR_SGD, t, c3)
-c1, c2, c3 = st.columns(3)
-epochs, last, seed = int(widget(EPOCHS, t, c1)), widget(LAST, t, c2), int(widget(SEED, t, c3))
-problem = _problem(task, seed)
-runs = _sgd_runs(task, seed, batch, lr_sgd, epochs, last)
-loss_star = sgd.exact_minimum(problem).loss
-label_b = {b: t("optimizers.sgd.series", b=b) if b != N_DATA else t("optimizers.sgd.full", b=b) for b in runs}
-left, right = st.columns(2)
-with left:
-    chart(charts.series_chart, {label_b[b]: (sgd.epoch_axis(r, N_DATA), r.full_loss - loss_star)
-                                for b, r in runs.items()},
-          {"title": t("optimizers.sgd.loss_title"), "subtitle": t("optimizers.sgd.loss_sub"),
-           "x": t("optimizers.sgd.epoch"), "y": t("optimizers.sgd.gap"), "wrap": 52,
-           "series": t("optimizers.sgd.batch_series")},
-          "log")
-with right:
-    gx = np.linspace(float(problem.X.min()), float(problem.X.max()), 120)
-    fits = {label_b[b]: sgd.predict(problem, r.ws[-1], gx) for b, r in runs.items()}
-    chart(charts.data_fit_chart, problem.X, problem.y, gx, fits,
-          {"title": t(f"optimizers.sgd.fit_title.{task}"), "subtitle": t("optimizers.sgd.fit_sub"), "x": "x",
-           "y": "y", "series": t("optimizers.sgd.batch_series"), "wrap": 52, "data": t("optimizers.sgd.data")})
-for b, r in runs.items():
-    if r.diverged:
-        st.warning(t("optimizers.sgd.diverged", b=b, k=r.stop_step + 1), icon=":material/warning:")
-full, per = N_DATA // batch, N_DATA % batch
-st.markdown(t(f"optimizers.sgd.last_{'none' if per == 0 else last}", n=N_DATA, b=batch, full=full, rest=per))
-sizes, noise, scale = _noise(task, seed)
-left, right = st.columns(2)
-with left:
-    chart(charts.loglog_chart, sizes, {t("optimizers.sgd.measured"): (noise.measured, [1, 0]),
-                                       t("optimizers.sgd.theory"): (noise.theory, [6, 3])},
-          {"title": t("optimizers.sgd.noise_title"), "subtitle": t("optimizers.sgd.noise_sub"),
-           "x": t("optimizers.sgd.b_axis"), "y": t("optimizers.sgd.noise_y"), "wrap": 52, "series": " "}, float(batch))
-with right:
-    chart(charts.loglog_chart, sizes, {t("optimizers.sgd.mean"): (scale.mean_norm, [1, 0]),
-                                       t("optimizers.sgd.sum"): (scale.sum_norm, [6, 3])},
-          {"title": t("optimizers.sgd.scale_title"), "subtitle": t("optimizers.sgd.scale_sub"),
-           "x": t("optimizers.sgd.b_axis"), "y": "‖g‖", "wrap": 52, "series": " "}, float(batch))
-explain(t("optimizers.sgd.explain"))
 
-# 6. Quasi-Newton ------------------------------------------------------------------------------------------
-st.header(t("optimizers.bfgs.heading"))
-explain(t("optimizers.bfgs.intro"))
-tr_b = _trace("bfgs", fn_id, kappa, theta, start, steps, hps["bfgs"])
-ref = _scipy_bfgs(fn_id, kappa, theta, start, steps)
-chart(charts.race_map, xs, ys, Z, {"bfgs": (tr_b.iterates, name["bfgs"]), "scipy": (ref, t("optimizers.bfgs.scipy"))},
-      minima, {"title": t("optimizers.bfgs.map_title"), "subtitle": t("optimizers.bfgs.map_sub"),
-               "x": fn.var_names[0], "y": fn.var_names[1], "f": "f", "method": t("optimizers.method"),
-               "step": t("optimizers.step"), "scrub": t("optimizers.race.scrub"),
-               "minimum": t("optimizers.race.minimum")}, steps)
-left, right = st.columns(2)
-with left:
-    last_b = tr_b.stop_step if tr_b.stop_step is not None else steps
-    chart(charts.series_chart, {t("optimizers.bfgs.error"): opt.hessian_error(tr_b, fn)[: last_b + 1]},
-          {"title": t("optimizers.bfgs.error_title"), "subtitle": t("optimizers.bfgs.error_sub"),
-           "x": t("optimizers.step"), "y": t("optimizers.bfgs.error_y"), "wrap": 52}, "log")
-with right:
-    st.markdown(t("optimizers.bfgs.now") + f" $$B_{{{last_b}}} = {latex_matrix(tr_b.state['B'][last_b])},\\quad "
-                f"\\nabla^2 f = {latex_matrix(fn.hess(tr_b.iterates[last_b]))}$$")
-explain(t("optimizers.bfgs.secant"))
-res = opt.secant_residuals(tr_b)
-st.dataframe(flagged_table({
-    "k": list(range(1, len(res) + 1))[:10],
-    t("optimizers.bfgs.residual"): list(res[:10]),
-}, digits=3), hide_index=True)
-st.markdown(t("optimizers.bfgs.scipy_result", ours=f"({tr_b.iterates[-1][0]:.8g}, {tr_b.iterates[-1][1]:.8g})",
-              theirs=f"({ref[-1][0]:.8g}, {ref[-1][1]:.8g})"))
-st.subheader(t("optimizers.bfgs.memory_heading"))
-dims = (2, 1_000, 1_000_000, 100_000_000)
-m = int(dict(hps["lbfgs"]).get("history_size", 5))
-st.dataframe({
-    t("optimizers.bfgs.params"): [f"{d:,}" for d in dims],
-    **{name[k]: [_bytes(4 * opt.memory_floats(k, d, m)) for d in dims] for k in ("gd", "adam", "bfgs", "lbfgs")},
-}, hide_index=True)
-st.markdown(t("optimizers.bfgs.memory", m=m))
-
-reproduce(t, _snippet(fn_id, kappa, theta, start, steps, {k: dict(hps[k]) for k in chosen if k in opt.FIRST_ORDER}))
+race()

@@ -13,7 +13,7 @@ from core.inspect import inspect_point, near_saddle_start
 from core.symbolic import derivative_latex
 from ui import formula
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce
+from ui.frame import chart, explain, page_frame, reproduce, section
 from ui.state import Choice, IntInput, LogSlider, Slider, Text, check_url, widget
 
 GALLERY = ("two_weight_net", "saddle", "monkey_saddle", "double_well", "himmelblau", "rosenbrock", "six_hump_camel")
@@ -122,229 +122,237 @@ else:
     c3.markdown(t("saddle.gallery.hess") + f"\n\n$$\\nabla^2 f = {h_tex}$$")
 
 # 2. Landscape and its critical points ------------------------------------------------------------------
-st.header(t("saddle.map.heading"))
-explain(t("saddle.map.intro"))
-xs, ys, Z = _grid(key)
-if fn_id == "custom":
-    formula.undefined_note(Z, t)
-found = sorted(_critical(key), key=lambda c: (KINDS.index(c.kind) if c.kind != "minimum" else -1, c.value))
-critical = [
-    {
-        "x": float(c.point[0]),
-        "y": float(c.point[1]),
-        "kind": c.kind,
-        "text": f"f = {number_text(c.value, 5)}; λ = {', '.join(number_text(v, 4) for v in c.eigenvalues)}",
-    }
-    for c in found
-]
-(x0, x1), (y0, y1) = fn.bounds
-c1, c2 = st.columns(2)
-px, py = widget(PX, t, c1), widget(PY, t, c2)
-ins = inspect_point(fn, [x0 + px * (x1 - x0), y0 + py * (y1 - y0)], 0.2 * min(x1 - x0, y1 - y0))
-arrows = [
-    {
-        "x": ins.point[0],
-        "y": ins.point[1],
-        "x2": ins.grad_arrow[0],
-        "y2": ins.grad_arrow[1],
-        "name": "−∇f",
-        "colour": "#D55E00",
-    }
-]
-arrows += [
-    {
-        "x": ins.point[0],
-        "y": ins.point[1],
-        "x2": ins.eig_arrows[i][0],
-        "y2": ins.eig_arrows[i][1],
-        "name": f"λ{i + 1} = {number_text(ins.eigenvalues[i], 3)}",
-        "colour": "#111",
-    }
-    for i in range(2)
-]
-axes = [v.replace("_1", "₁").replace("_2", "₂") for v in fn.var_names]
-map_labels = {
-    "title": t("saddle.map.title"),
-    "subtitle": t("saddle.map.subtitle"),
-    "x": axes[0],
-    "y": axes[1],
-    "f": "f",
-    "kind": t("saddle.kind.title"),
-    "kinds": kinds,
-    "method": t("saddle.method"),
-    "step": t("saddle.step"),
-    "arrow": t("saddle.inspect.arrow"),
-}
-chart(charts.landscape_map, xs, ys, Z, map_labels, critical, None, arrows, tuple(ins.point))
-st.dataframe(
-    flagged_table(
+@section
+def landscape():
+    st.header(t("saddle.map.heading"))
+    explain(t("saddle.map.intro"))
+    xs, ys, Z = _grid(key)
+    if fn_id == "custom":
+        formula.undefined_note(Z, t)
+    found = sorted(_critical(key), key=lambda c: (KINDS.index(c.kind) if c.kind != "minimum" else -1, c.value))
+    critical = [
         {
-            t("saddle.table.point"): [f"({c.point[0]:.4f}, {c.point[1]:.4f})" for c in found],
-            "f": [c.value for c in found],
-            t("saddle.table.eigenvalues"): [", ".join(number_text(v, 4) for v in c.eigenvalues) for c in found],
-            t("saddle.table.kind"): [kinds[c.kind] for c in found],
-        },
-        digits=6,
-    ),
-    width="stretch",
-)
-if any(c.kind == "degenerate" for c in found):
-    st.info(
-        t(f"saddle.degenerate.{fn_id}" if fn_id in ("two_weight_net", "monkey_saddle") else "saddle.degenerate.other")
-    )
-
-# 3. Point inspector ----------------------------------------------------------------------------------
-st.header(t("saddle.inspect.heading"))
-c1, c2, c3 = st.columns(3)
-c1.metric(t("saddle.inspect.point"), f"({ins.point[0]:.3f}, {ins.point[1]:.3f})")
-c2.metric("f", number_text(ins.value, 5))
-c3.metric("‖∇f‖", number_text(np.linalg.norm(ins.grad), 4))
-st.markdown(
-    t("saddle.inspect.hessian") + f" $$H = {latex_matrix(ins.hess)}, \\quad \\lambda = "
-    f"({number_text(ins.eigenvalues[0], 4)},\\ {number_text(ins.eigenvalues[1], 4)})$$"
-)
-if not ls.defined_at(fn, ins.point):
-    st.info(t("expressions.undefined_point"), icon=":material/visibility_off:")
-else:
-    explain(t("saddle.inspect.taylor"))
-    slices = {
-        t("saddle.inspect.along", i=i + 1, lam=number_text(ins.eigenvalues[i], 3)): (ins.true[i], ins.model[i])
+            "x": float(c.point[0]),
+            "y": float(c.point[1]),
+            "kind": c.kind,
+            "text": f"f = {number_text(c.value, 5)}; λ = {', '.join(number_text(v, 4) for v in c.eigenvalues)}",
+        }
+        for c in found
+    ]
+    (x0, x1), (y0, y1) = fn.bounds
+    c1, c2 = st.columns(2)
+    px, py = widget(PX, t, c1), widget(PY, t, c2)
+    ins = inspect_point(fn, [x0 + px * (x1 - x0), y0 + py * (y1 - y0)], 0.2 * min(x1 - x0, y1 - y0))
+    arrows = [
+        {
+            "x": ins.point[0],
+            "y": ins.point[1],
+            "x2": ins.grad_arrow[0],
+            "y2": ins.grad_arrow[1],
+            "name": "−∇f",
+            "colour": "#D55E00",
+        }
+    ]
+    arrows += [
+        {
+            "x": ins.point[0],
+            "y": ins.point[1],
+            "x2": ins.eig_arrows[i][0],
+            "y2": ins.eig_arrows[i][1],
+            "name": f"λ{i + 1} = {number_text(ins.eigenvalues[i], 3)}",
+            "colour": "#111",
+        }
         for i in range(2)
+    ]
+    axes = [v.replace("_1", "₁").replace("_2", "₂") for v in fn.var_names]
+    map_labels = {
+        "title": t("saddle.map.title"),
+        "subtitle": t("saddle.map.subtitle"),
+        "x": axes[0],
+        "y": axes[1],
+        "f": "f",
+        "kind": t("saddle.kind.title"),
+        "kinds": kinds,
+        "method": t("saddle.method"),
+        "step": t("saddle.step"),
+        "arrow": t("saddle.inspect.arrow"),
     }
-    chart(
-        charts.slices_chart,
-        ins.offsets,
-        slices,
-        {
-            "title": t("saddle.inspect.slices_title"),
-            "subtitle": t("saddle.inspect.slices_sub"),
-            "x": t("saddle.inspect.t"),
-            "y": "f",
-            "direction": t("saddle.inspect.direction"),
-            "true": t("saddle.inspect.true"),
-            "model": t("saddle.inspect.model"),
-        },
-    )
-
-# 4. Escaping a saddle ---------------------------------------------------------------------------------
-st.header(t("saddle.escape.heading"))
-explain(t("saddle.escape.intro"))
-saddle_points = [c.point for c in found if c.kind == "saddle"]
-c1, c2, c3, c4 = st.columns(4)
-lr, steps = widget(LR, t, c1), int(widget(STEPS, t, c2))
-noise, seed = widget(NOISE, t, c3), int(widget(SEED, t, c4))
-if not saddle_points:
-    st.info(t("saddle.escape.none"))
-else:
-    s0 = min(saddle_points, key=lambda q: np.linalg.norm(q - ins.point))
-    start = near_saddle_start(fn, s0, 0.1 * min(x1 - x0, y1 - y0), 1e-8 * min(x1 - x0, y1 - y0))
-    runs = _escape(key, tuple(start), lr, steps, noise, seed)
-    step_to, u = sd.negative_curvature_step(fn, s0, 0.1 * min(x1 - x0, y1 - y0))
-    names = {k: t(f"saddle.escape.{k}") for k in METHOD_COLORS}
-    paths = {names[k]: (runs[k].points, METHOD_COLORS[k]) for k in METHOD_COLORS}
-    paths[t("saddle.escape.ncs")] = (np.array([s0, step_to]), "#000000")
-    chart(
-        charts.landscape_map,
-        xs,
-        ys,
-        Z,
-        {**map_labels, "title": t("saddle.escape.map_title"), "subtitle": t("saddle.escape.map_sub")},
-        critical,
-        paths,
-    )
-    st.markdown(
-        t(
-            "saddle.escape.ncs_result",
-            u=f"({u[0]:.3f}, {u[1]:.3f})",
-            before=number_text(fn.f(s0), 5),
-            after=number_text(fn.f(step_to), 5),
-        )
-    )
-    left, right = st.columns(2)
-    colors = {names[k]: METHOD_COLORS[k] for k in METHOD_COLORS}
-    with left:
-        chart(
-            charts.curves_chart,
-            {names[k]: runs[k].values for k in METHOD_COLORS},
-            colors,
-            {"title": t("saddle.escape.loss_title"), "x": t("saddle.step"), "y": "f", "method": t("saddle.method")},
-            False,
-        )
-    with right:
-        chart(
-            charts.curves_chart,
-            {names[k]: runs[k].grad_norms for k in METHOD_COLORS},
-            colors,
-            {
-                "title": t("saddle.escape.grad_title"),
-                "x": t("saddle.step"),
-                "y": t("saddle.escape.grad_y"),
-                "method": t("saddle.method"),
-            },
-        )
+    chart(charts.landscape_map, xs, ys, Z, map_labels, critical, None, arrows, tuple(ins.point))
     st.dataframe(
         flagged_table(
             {
-                t("saddle.method"): [names[k] for k in METHOD_COLORS],
-                t("saddle.escape.end"): [
-                    f"({runs[k].points[-1][0]:.4f}, {runs[k].points[-1][1]:.4f})" for k in METHOD_COLORS
-                ],
-                "f": [runs[k].values[-1] for k in METHOD_COLORS],
-                t("saddle.escape.stopped"): [t(f"saddle.stop.{runs[k].stopped}") for k in METHOD_COLORS],
+                t("saddle.table.point"): [f"({c.point[0]:.4f}, {c.point[1]:.4f})" for c in found],
+                "f": [c.value for c in found],
+                t("saddle.table.eigenvalues"): [", ".join(number_text(v, 4) for v in c.eigenvalues) for c in found],
+                t("saddle.table.kind"): [kinds[c.kind] for c in found],
             },
             digits=6,
         ),
         width="stretch",
-        hide_index=True,
     )
-    explain(t("saddle.escape.explain"))
+    if any(c.kind == "degenerate" for c in found):
+        st.info(t(f"saddle.degenerate.{fn_id}" if fn_id in ("two_weight_net", "monkey_saddle")
+                  else "saddle.degenerate.other"))
 
-# 5. Why saddles dominate in high dimensions ---------------------------------------------------------
-st.header(t("saddle.high.heading"))
-explain(t("saddle.high.intro"))
-dim = int(widget(DIM, t))
-fractions = _fractions(dim, seed)
-c1, c2, c3 = st.columns(3)
-c1.metric(t("saddle.high.coin"), f"2^-{dim} = {number_text(sd.all_positive_probability(dim), 3)}")
-c2.metric(t("saddle.high.mean"), number_text(float(np.mean(fractions)), 3))
-c3.metric(t("saddle.high.all"), f"{int(np.sum(fractions == 1.0))} / {SAMPLES}")
-chart(
-    charts.fraction_histogram,
-    fractions,
-    {
-        "title": t("saddle.high.hist_title", n=dim, s=SAMPLES),
-        "subtitle": t("saddle.high.hist_sub"),
-        "x": t("saddle.high.hist_x"),
-        "y": t("saddle.high.hist_y"),
-    },
-)
-explain(t("saddle.high.ratio"))
+    # 3. Point inspector ----------------------------------------------------------------------------------
+    st.header(t("saddle.inspect.heading"))
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("saddle.inspect.point"), f"({ins.point[0]:.3f}, {ins.point[1]:.3f})")
+    c2.metric("f", number_text(ins.value, 5))
+    c3.metric("‖∇f‖", number_text(np.linalg.norm(ins.grad), 4))
+    st.markdown(
+        t("saddle.inspect.hessian") + f" $$H = {latex_matrix(ins.hess)}, \\quad \\lambda = "
+        f"({number_text(ins.eigenvalues[0], 4)},\\ {number_text(ins.eigenvalues[1], 4)})$$"
+    )
+    if not ls.defined_at(fn, ins.point):
+        st.info(t("expressions.undefined_point"), icon=":material/visibility_off:")
+    else:
+        explain(t("saddle.inspect.taylor"))
+        slices = {
+            t("saddle.inspect.along", i=i + 1, lam=number_text(ins.eigenvalues[i], 3)): (ins.true[i], ins.model[i])
+            for i in range(2)
+        }
+        chart(
+            charts.slices_chart,
+            ins.offsets,
+            slices,
+            {
+                "title": t("saddle.inspect.slices_title"),
+                "subtitle": t("saddle.inspect.slices_sub"),
+                "x": t("saddle.inspect.t"),
+                "y": "f",
+                "direction": t("saddle.inspect.direction"),
+                "true": t("saddle.inspect.true"),
+                "model": t("saddle.inspect.model"),
+            },
+        )
 
-# 6. Deep linear chains --------------------------------------------------------------------------------
-st.header(t("saddle.chain.heading"))
-explain(t("saddle.chain.intro"))
-depth = int(widget(DEPTH, t))
-offsets = np.linspace(0.0, 1.6, 81)
-chart(
-    charts.chain_chart,
-    offsets,
-    {k: sd.chain_loss_along(k, offsets) for k in range(2, 9)},
-    depth,
-    {
-        "title": t("saddle.chain.title"),
-        "subtitle": t("saddle.chain.subtitle"),
-        "x": t("saddle.chain.x"),
-        "y": t("saddle.chain.y"),
-        "depth": "k",
-    },
-)
-H0 = sd.chain_hessian_at_origin(depth)
-st.markdown(t("saddle.chain.hessian", k=depth) + f" $$\\nabla^2 L(0) = {latex_matrix(H0)}$$")
-explain(t("saddle.chain.explain"))
+    # 4. Escaping a saddle ---------------------------------------------------------------------------------
+    @section
+    def escape():
+        st.header(t("saddle.escape.heading"))
+        explain(t("saddle.escape.intro"))
+        saddle_points = [c.point for c in found if c.kind == "saddle"]
+        c1, c2, c3, c4 = st.columns(4)
+        lr, steps = widget(LR, t, c1), int(widget(STEPS, t, c2))
+        noise, seed = widget(NOISE, t, c3), int(widget(SEED, t, c4))
+        if not saddle_points:
+            st.info(t("saddle.escape.none"))
+        else:
+            s0 = min(saddle_points, key=lambda q: np.linalg.norm(q - ins.point))
+            start = near_saddle_start(fn, s0, 0.1 * min(x1 - x0, y1 - y0), 1e-8 * min(x1 - x0, y1 - y0))
+            runs = _escape(key, tuple(start), lr, steps, noise, seed)
+            step_to, u = sd.negative_curvature_step(fn, s0, 0.1 * min(x1 - x0, y1 - y0))
+            names = {k: t(f"saddle.escape.{k}") for k in METHOD_COLORS}
+            paths = {names[k]: (runs[k].points, METHOD_COLORS[k]) for k in METHOD_COLORS}
+            paths[t("saddle.escape.ncs")] = (np.array([s0, step_to]), "#000000")
+            chart(
+                charts.landscape_map,
+                xs,
+                ys,
+                Z,
+                {**map_labels, "title": t("saddle.escape.map_title"), "subtitle": t("saddle.escape.map_sub")},
+                critical,
+                paths,
+            )
+            st.markdown(
+                t(
+                    "saddle.escape.ncs_result",
+                    u=f"({u[0]:.3f}, {u[1]:.3f})",
+                    before=number_text(fn.f(s0), 5),
+                    after=number_text(fn.f(step_to), 5),
+                )
+            )
+            left, right = st.columns(2)
+            colors = {names[k]: METHOD_COLORS[k] for k in METHOD_COLORS}
+            with left:
+                chart(
+                    charts.curves_chart,
+                    {names[k]: runs[k].values for k in METHOD_COLORS},
+                    colors,
+                    {"title": t("saddle.escape.loss_title"), "x": t("saddle.step"), "y": "f",
+                     "method": t("saddle.method")},
+                    False,
+                )
+            with right:
+                chart(
+                    charts.curves_chart,
+                    {names[k]: runs[k].grad_norms for k in METHOD_COLORS},
+                    colors,
+                    {
+                        "title": t("saddle.escape.grad_title"),
+                        "x": t("saddle.step"),
+                        "y": t("saddle.escape.grad_y"),
+                        "method": t("saddle.method"),
+                    },
+                )
+            st.dataframe(
+                flagged_table(
+                    {
+                        t("saddle.method"): [names[k] for k in METHOD_COLORS],
+                        t("saddle.escape.end"): [
+                            f"({runs[k].points[-1][0]:.4f}, {runs[k].points[-1][1]:.4f})" for k in METHOD_COLORS
+                        ],
+                        "f": [runs[k].values[-1] for k in METHOD_COLORS],
+                        t("saddle.escape.stopped"): [t(f"saddle.stop.{runs[k].stopped}") for k in METHOD_COLORS],
+                    },
+                    digits=6,
+                ),
+                width="stretch",
+                hide_index=True,
+            )
+            explain(t("saddle.escape.explain"))
 
-reproduce(
-    t,
-    f"""import numpy as np
+        # 5. Why saddles dominate in high dimensions ---------------------------------------------------------
+        st.header(t("saddle.high.heading"))
+        explain(t("saddle.high.intro"))
+        dim = int(widget(DIM, t))
+        fractions = _fractions(dim, seed)
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("saddle.high.coin"), f"2^-{dim} = {number_text(sd.all_positive_probability(dim), 3)}")
+        c2.metric(t("saddle.high.mean"), number_text(float(np.mean(fractions)), 3))
+        c3.metric(t("saddle.high.all"), f"{int(np.sum(fractions == 1.0))} / {SAMPLES}")
+        chart(
+            charts.fraction_histogram,
+            fractions,
+            {
+                "title": t("saddle.high.hist_title", n=dim, s=SAMPLES),
+                "subtitle": t("saddle.high.hist_sub"),
+                "x": t("saddle.high.hist_x"),
+                "y": t("saddle.high.hist_y"),
+            },
+        )
+        explain(t("saddle.high.ratio"))
+
+        # 6. Deep linear chains --------------------------------------------------------------------------------
+        @section
+        def chains():
+            st.header(t("saddle.chain.heading"))
+            explain(t("saddle.chain.intro"))
+            depth = int(widget(DEPTH, t))
+            offsets = np.linspace(0.0, 1.6, 81)
+            chart(
+                charts.chain_chart,
+                offsets,
+                {k: sd.chain_loss_along(k, offsets) for k in range(2, 9)},
+                depth,
+                {
+                    "title": t("saddle.chain.title"),
+                    "subtitle": t("saddle.chain.subtitle"),
+                    "x": t("saddle.chain.x"),
+                    "y": t("saddle.chain.y"),
+                    "depth": "k",
+                },
+            )
+            H0 = sd.chain_hessian_at_origin(depth)
+            st.markdown(t("saddle.chain.hessian", k=depth) + f" $$\\nabla^2 L(0) = {latex_matrix(H0)}$$")
+            explain(t("saddle.chain.explain"))
+
+        chains()
+
+        reproduce(
+            t,
+            f"""import numpy as np
 
 # The lecture's network y = w1 * w2 * x with x = 1, target 1: L = (1 - w1*w2)^2
 f = lambda w: (1 - w[0] * w[1]) ** 2
@@ -358,4 +366,8 @@ rng = np.random.default_rng({seed})
 for step in range({steps}):
     w = w - {lr!r} * grad(w) + {noise!r} * rng.standard_normal(2)   # noise at every step: the simplest perturbed GD
 print(w, f(w))""",
-)
+        )
+
+    escape()
+
+landscape()

@@ -9,7 +9,7 @@ from core import softmax as sm
 from core.charts import softmax as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, show_error
+from ui.frame import chart, explain, page_frame, reproduce, section, show_error
 from ui.state import Choice, LogSlider, Slider, Text, check_url, widget
 
 FMT_OPTIONS = floats.FORMATS
@@ -104,120 +104,132 @@ with q2:
                  "limit": t("softmax.exp.limit")}))
 
 # 1. Number formats --------------------------------------------------------------------------------
-st.header(t("softmax.formats.heading"))
-explain(t("softmax.formats.intro"))
-infos = [floats.float_info(f) for f in FMT_OPTIONS]
-props = ("bits", "eps", "tiny", "smallest_subnormal", "max", "exp_overflow", "exp_underflow")
-st.dataframe(flagged_table({f: [getattr(i, p) for p in props] for f, i in zip(FMT_OPTIONS, infos, strict=False)},
-                           index=[t(f"softmax.prop.{p}") for p in props], digits=5), width="stretch")
-fmt = widget(FMT, t)
-info = floats.float_info(fmt)
-curve = floats.exp_curve(fmt)
-chart(charts.exp_range_chart, curve.x, curve.y, info.exp_overflow, info.exp_underflow, {
-    "title": t("softmax.exp.title", fmt=fmt), "subtitle": t("softmax.exp.subtitle"), "x": "x",
-    "y": t("softmax.exp.y", fmt=fmt), "overflow": t("softmax.exp.overflow"),
-    "underflow": t("softmax.exp.underflow"), "zone": t("softmax.exp.zone"), "limit": t("softmax.exp.limit"),
-})
-st.markdown(t("softmax.exp.explain", fmt=fmt, ov=number_text(info.exp_overflow),
-              un=number_text(info.exp_underflow), max=number_text(info.max),
-              sub=number_text(info.smallest_subnormal)))
+@section
+def formats():
+    st.header(t("softmax.formats.heading"))
+    explain(t("softmax.formats.intro"))
+    infos = [floats.float_info(f) for f in FMT_OPTIONS]
+    props = ("bits", "eps", "tiny", "smallest_subnormal", "max", "exp_overflow", "exp_underflow")
+    st.dataframe(flagged_table({f: [getattr(i, p) for p in props] for f, i in zip(FMT_OPTIONS, infos, strict=False)},
+                               index=[t(f"softmax.prop.{p}") for p in props], digits=5), width="stretch")
+    fmt = widget(FMT, t)
+    info = floats.float_info(fmt)
+    curve = floats.exp_curve(fmt)
+    chart(charts.exp_range_chart, curve.x, curve.y, info.exp_overflow, info.exp_underflow, {
+        "title": t("softmax.exp.title", fmt=fmt), "subtitle": t("softmax.exp.subtitle"), "x": "x",
+        "y": t("softmax.exp.y", fmt=fmt), "overflow": t("softmax.exp.overflow"),
+        "underflow": t("softmax.exp.underflow"), "zone": t("softmax.exp.zone"), "limit": t("softmax.exp.limit"),
+    })
+    st.markdown(t("softmax.exp.explain", fmt=fmt, ov=number_text(info.exp_overflow),
+                  un=number_text(info.exp_underflow), max=number_text(info.max),
+                  sub=number_text(info.smallest_subnormal)))
 
-st.subheader(t("softmax.bits.heading"))
-bits_text = widget(BITS, t)
-try:
-    layout = floats.bit_layout(bits_text, fmt)
-except floats.InputError as err:
-    show_error(t, f"softmax.bits.err.{err.code}", token=err.token)
-else:
-    st.markdown(t("softmax.bits.layout", fmt=fmt, sign=layout.sign, exponent=layout.exponent,
-                  fraction=layout.fraction))
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("softmax.bits.stored"), number_text(layout.stored, 10))
-    c2.metric(t("softmax.bits.abs_error"), "—" if layout.abs_error is None else f"{float(layout.abs_error):.3e}")
-    c3.metric(t("softmax.bits.rel_error"), "—" if layout.rel_error is None else f"{layout.rel_error:.3e}")
-    st.markdown(t("softmax.bits.exact", exact=layout.stored_exact))
-    st.info(t(f"softmax.bits.kind.{layout.kind}", e=layout.exponent_value, fmt=fmt))
-    if layout.overflowed or layout.underflowed:
-        st.warning(t("softmax.bits.overflowed" if layout.overflowed else "softmax.bits.underflowed", fmt=fmt))
+    st.subheader(t("softmax.bits.heading"))
+    bits_text = widget(BITS, t)
+    try:
+        layout = floats.bit_layout(bits_text, fmt)
+    except floats.InputError as err:
+        show_error(t, f"softmax.bits.err.{err.code}", token=err.token)
+    else:
+        st.markdown(t("softmax.bits.layout", fmt=fmt, sign=layout.sign, exponent=layout.exponent,
+                      fraction=layout.fraction))
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("softmax.bits.stored"), number_text(layout.stored, 10))
+        c2.metric(t("softmax.bits.abs_error"), "—" if layout.abs_error is None else f"{float(layout.abs_error):.3e}")
+        c3.metric(t("softmax.bits.rel_error"), "—" if layout.rel_error is None else f"{layout.rel_error:.3e}")
+        st.markdown(t("softmax.bits.exact", exact=layout.stored_exact))
+        st.info(t(f"softmax.bits.kind.{layout.kind}", e=layout.exponent_value, fmt=fmt))
+        if layout.overflowed or layout.underflowed:
+            st.warning(t("softmax.bits.overflowed" if layout.overflowed else "softmax.bits.underflowed", fmt=fmt))
+
+
+formats()
+
 
 # 2. Softmax lab -----------------------------------------------------------------------------------
-st.header(t("softmax.lab.heading"))
-explain(t("softmax.lab.intro"))
-cols = st.columns(len(PRESETS))
-for col, (name, text) in zip(cols, PRESETS.items(), strict=False):
-    col.button(t(f"softmax.preset.{name}"), on_click=_set_logits, args=(text,), width="stretch",
-               help=text)
-x0 = _logits(widget(LOGITS, t))
-c1, c2 = st.columns(2)
-scale = widget(SCALE, t, c1)
-lab_fmt = widget(LAB_FMT, t, c2)
-x = x0 * scale
-naive = sm.softmax_steps(x, lab_fmt, stable=False)
-stable = sm.softmax_steps(x, lab_fmt, stable=True)
-left, right = st.columns(2)
-left.subheader(t("softmax.lab.naive"))
-_steps_view(naive, left)
-right.subheader(t("softmax.lab.stable"))
-_steps_view(stable, right)
-method_labels = {"naive": t("softmax.naive"), "stable": t("softmax.stable"), "method": t("softmax.method")}
-chart(charts.probability_chart, naive.result, stable.result, {
-    **method_labels, "title": t("softmax.bars.title", fmt=lab_fmt), "subtitle": t("softmax.bars.subtitle"),
-    "x": t("softmax.class"), "y": t("softmax.prob")})
+@section
+def lab():
+    st.header(t("softmax.lab.heading"))
+    explain(t("softmax.lab.intro"))
+    cols = st.columns(len(PRESETS))
+    for col, (name, text) in zip(cols, PRESETS.items(), strict=False):
+        col.button(t(f"softmax.preset.{name}"), on_click=_set_logits, args=(text,), width="stretch",
+                   help=text)
+    x0 = _logits(widget(LOGITS, t))
+    c1, c2 = st.columns(2)
+    scale = widget(SCALE, t, c1)
+    lab_fmt = widget(LAB_FMT, t, c2)
+    x = x0 * scale
+    naive = sm.softmax_steps(x, lab_fmt, stable=False)
+    stable = sm.softmax_steps(x, lab_fmt, stable=True)
+    left, right = st.columns(2)
+    left.subheader(t("softmax.lab.naive"))
+    _steps_view(naive, left)
+    right.subheader(t("softmax.lab.stable"))
+    _steps_view(stable, right)
+    method_labels = {"naive": t("softmax.naive"), "stable": t("softmax.stable"), "method": t("softmax.method")}
+    chart(charts.probability_chart, naive.result, stable.result, {
+        **method_labels, "title": t("softmax.bars.title", fmt=lab_fmt), "subtitle": t("softmax.bars.subtitle"),
+        "x": t("softmax.class"), "y": t("softmax.prob")})
 
-st.subheader(t("softmax.all.heading"))
-explain(t("softmax.all.intro"))
-rows = {}
-for f in FMT_OPTIONS:
-    for method in ("naive", "stable"):
-        rows[f"{f} · {method_labels[method]}"] = sm.softmax(x, f, stable=method == "stable")
-st.dataframe(flagged_table({f"p{i}": [r[i] for r in rows.values()] for i in range(min(len(x), 12))},
-                           index=list(rows), flag=tuple(f"p{i}" for i in range(12))), width="stretch")
+    st.subheader(t("softmax.all.heading"))
+    explain(t("softmax.all.intro"))
+    rows = {}
+    for f in FMT_OPTIONS:
+        for method in ("naive", "stable"):
+            rows[f"{f} · {method_labels[method]}"] = sm.softmax(x, f, stable=method == "stable")
+    st.dataframe(flagged_table({f"p{i}": [r[i] for r in rows.values()] for i in range(min(len(x), 12))},
+                               index=list(rows), flag=tuple(f"p{i}" for i in range(12))), width="stretch")
 
-# 3. Shift invariance ------------------------------------------------------------------------------
-st.header(t("softmax.shift.heading"))
-explain(t("softmax.shift.intro"))
-c = widget(SHIFT, t)
-err, broken = _shift_scan(tuple(x), lab_fmt)
-shifted = sm.softmax(x + c, lab_fmt, stable=False)
-st.markdown(t("softmax.shift.now", c=number_text(c), fmt=lab_fmt,
-              result=", ".join(number_text(v, 4) for v in shifted[:8])))
-chart(charts.shift_chart, SHIFTS, err, broken, c, {
-    "title": t("softmax.shift.title", fmt=lab_fmt), "subtitle": t("softmax.shift.subtitle"),
-    "x": t("softmax.shift.x"), "y": t("softmax.error"), "ok": t("softmax.ok"), "broken": t("softmax.broken"),
-    "state": t("softmax.state"), "current": t("softmax.current", v=number_text(c))})
-with st.expander(t("softmax.shift.why_heading"), expanded=True):
-    explain(t("softmax.shift.why"))
+    # 3. Shift invariance ------------------------------------------------------------------------------
+    @section
+    def shift():
+        st.header(t("softmax.shift.heading"))
+        explain(t("softmax.shift.intro"))
+        c = widget(SHIFT, t)
+        err, broken = _shift_scan(tuple(x), lab_fmt)
+        shifted = sm.softmax(x + c, lab_fmt, stable=False)
+        st.markdown(t("softmax.shift.now", c=number_text(c), fmt=lab_fmt,
+                      result=", ".join(number_text(v, 4) for v in shifted[:8])))
+        chart(charts.shift_chart, SHIFTS, err, broken, c, {
+            "title": t("softmax.shift.title", fmt=lab_fmt), "subtitle": t("softmax.shift.subtitle"),
+            "x": t("softmax.shift.x"), "y": t("softmax.error"), "ok": t("softmax.ok"), "broken": t("softmax.broken"),
+            "state": t("softmax.state"), "current": t("softmax.current", v=number_text(c))})
+        with st.expander(t("softmax.shift.why_heading"), expanded=True):
+            explain(t("softmax.shift.why"))
 
-# 4. log-softmax and cross-entropy ---------------------------------------------------------------
-st.header(t("softmax.ce.heading"))
-explain(t("softmax.ce.intro"))
-if st.session_state.get("target", 0) > len(x) - 1:  # fewer classes than the link or last view had
-    st.warning(t("softmax.ce.target_clamped", target=int(st.session_state["target"]), last=len(x) - 1))
-    st.session_state["target"] = len(x) - 1
-target = int(widget(replace(TARGET, max=len(x) - 1), t))
-log_naive = sm.log_softmax(x, lab_fmt, stable=False)
-log_stable = sm.log_softmax(x, lab_fmt, stable=True)
-ce_cols = {"x": x, t("softmax.ce.naive_col"): log_naive, t("softmax.ce.stable_col"): log_stable,
-           t("softmax.ce.grad_naive"): sm.cross_entropy_grad(x, target, lab_fmt, stable=False),
-           t("softmax.ce.grad_stable"): sm.cross_entropy_grad(x, target, lab_fmt, stable=True)}
-st.dataframe(flagged_table(ce_cols, flag=tuple(ce_cols)[1:]), width="stretch")
-c1, c2 = st.columns(2)
-c1.metric(t("softmax.ce.loss_naive", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=False)))
-c2.metric(t("softmax.ce.loss_stable", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=True)))
-explain(t("softmax.ce.explain"))
+    shift()
 
-# 5. Breakdown sweep -------------------------------------------------------------------------------
-st.header(t("softmax.sweep.heading"))
-explain(t("softmax.sweep.intro"))
-sweep = _sweep(tuple(x0), FMT_OPTIONS)
-chart(charts.sweep_chart, sweep.scales, {k: (sweep.error[k], sweep.broken[k]) for k in sweep.error},
-                                   scale, {
-    **method_labels, "title": t("softmax.sweep.title"), "subtitle": t("softmax.sweep.subtitle"),
-    "x": t("softmax.sweep.x"), "y": t("softmax.error"), "format": t("softmax.format"),
-    "broken": t("softmax.broken"), "current": t("softmax.current", v=number_text(scale))})
+    # 4. log-softmax and cross-entropy ---------------------------------------------------------------
+    st.header(t("softmax.ce.heading"))
+    explain(t("softmax.ce.intro"))
+    if st.session_state.get("target", 0) > len(x) - 1:  # fewer classes than the link or last view had
+        st.warning(t("softmax.ce.target_clamped", target=int(st.session_state["target"]), last=len(x) - 1))
+        st.session_state["target"] = len(x) - 1
+    target = int(widget(replace(TARGET, max=len(x) - 1), t))
+    log_naive = sm.log_softmax(x, lab_fmt, stable=False)
+    log_stable = sm.log_softmax(x, lab_fmt, stable=True)
+    ce_cols = {"x": x, t("softmax.ce.naive_col"): log_naive, t("softmax.ce.stable_col"): log_stable,
+               t("softmax.ce.grad_naive"): sm.cross_entropy_grad(x, target, lab_fmt, stable=False),
+               t("softmax.ce.grad_stable"): sm.cross_entropy_grad(x, target, lab_fmt, stable=True)}
+    st.dataframe(flagged_table(ce_cols, flag=tuple(ce_cols)[1:]), width="stretch")
+    c1, c2 = st.columns(2)
+    c1.metric(t("softmax.ce.loss_naive", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=False)))
+    c2.metric(t("softmax.ce.loss_stable", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=True)))
+    explain(t("softmax.ce.explain"))
 
-dtype = "ml_dtypes.bfloat16" if lab_fmt == "bfloat16" else f"np.{lab_fmt}"
-reproduce(t, f"""import numpy as np{chr(10) + "import ml_dtypes" if lab_fmt == "bfloat16" else ""}
+    # 5. Breakdown sweep -------------------------------------------------------------------------------
+    st.header(t("softmax.sweep.heading"))
+    explain(t("softmax.sweep.intro"))
+    sweep = _sweep(tuple(x0), FMT_OPTIONS)
+    chart(charts.sweep_chart, sweep.scales, {k: (sweep.error[k], sweep.broken[k]) for k in sweep.error},
+                                       scale, {
+        **method_labels, "title": t("softmax.sweep.title"), "subtitle": t("softmax.sweep.subtitle"),
+        "x": t("softmax.sweep.x"), "y": t("softmax.error"), "format": t("softmax.format"),
+        "broken": t("softmax.broken"), "current": t("softmax.current", v=number_text(scale))})
+
+    dtype = "ml_dtypes.bfloat16" if lab_fmt == "bfloat16" else f"np.{lab_fmt}"
+    reproduce(t, f"""import numpy as np{chr(10) + "import ml_dtypes" if lab_fmt == "bfloat16" else ""}
 
 x = np.array({[float(v) for v in x0]!r}) * {scale!r}
 x = x.astype({dtype})
@@ -227,3 +239,6 @@ z = x - x.max()                          # shift by the largest logit
 stable = np.exp(z) / np.exp(z).sum()     # every exp(z) <= 1, one term == 1
 log_softmax = z - np.log(np.exp(z).sum())
 print(naive, stable, -log_softmax[{target}], sep="\\n")""")
+
+
+lab()

@@ -231,7 +231,7 @@ def test_chart_downloads_csv_svg_and_png():
 def test_export_menu_draws_its_buttons_only_while_open():
     at = run("initialization", "en")
     assert not at.get("download_button")  # closed menus cost one small element each
-    at.session_state["_export_page1"] = True
+    at.session_state["_export_products1"] = True  # the first chart of the section "products"
     at.run()
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]

@@ -580,3 +580,21 @@ def test_first_unrepresentable_against_the_formats_thresholds(factor, fmt, big, 
         n = int(mpmath.ceil(mpmath.log(tiny) / mpmath.log(factor)))
         # factorⁿ exactly at the threshold would round to 0 too (tie to even); these factors never hit it
         assert got == {"inf": None, "zero": n if n <= ini.MAX_POWER else None}
+
+
+@pytest.mark.parametrize("scheme, std", [("normal", 1.0), ("uniform", 0.3), ("he_normal", None), ("normal", 0.001)])
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_weights_drawn_in_a_second_thread_are_network_weights_rounded(scheme, std, dtype):
+    # the pipelined draw consumes the stream in order and rounds like _round_to (σ = 0.001: many subnormals)
+    sigma = ini._weight_std(scheme, 32, 32, std)
+    W = ini._weights(9, 32, scheme, sigma, 123, np.dtype(dtype))
+    ref = ini.network_weights(9, 32, scheme, 123, std=1.0 if std is None else std)
+    np.testing.assert_array_equal(W, ini._round_to(ref, np.dtype(dtype)))
+
+
+def test_the_plain_pass_run_beside_the_scaled_one_is_the_unscaled_network():
+    kw = dict(depth=30, width=64, activation="sigmoid", init="he_normal", dtype="float16", batch=8, seed=3)
+    scaled, plain = propagate(**kw, loss_scale=1024.0), propagate(**kw, loss_scale=1.0)
+    np.testing.assert_array_equal(scaled.plain_grad_norm, plain.grad_norm)
+    assert scaled.first_zero["plain"] == plain.first_zero["backward"] == 18  # float16 underflow without S
+    assert scaled.first_inf["plain"] == plain.first_inf["backward"]

@@ -13,6 +13,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import wraps
 
 import streamlit as st
 
@@ -20,7 +21,7 @@ from core.charts import style
 from ui import classroom
 from ui.i18n import DEFAULT_LANG, LANGS, Translator
 
-__all__ = ["PAGES", "Page", "page_frame", "reproduce", "show_error", "chart", "explain"]
+__all__ = ["PAGES", "Page", "page_frame", "reproduce", "show_error", "chart", "explain", "section"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,30 @@ def page_frame(page_id: str) -> Translator:
     if bad_view is not None:
         st.warning(t("frame.bad_view", value=str(bad_view)[:20]), icon=":material/warning:")
     return t
+
+
+def section(func):
+    """A part of a page that reruns on its own (``st.fragment``): moving a widget inside it reruns only this
+    function, so the rest of the page is neither recomputed nor sent again.
+
+    A section may read anything computed before it, but nothing outside it may depend on its widgets: a
+    section's rerun does not reach the code after it. Its charts number their export menus within the section.
+    """
+    name = func.__name__
+
+    @st.fragment
+    @wraps(func)
+    def run(*args, **kwargs):
+        state = st.session_state
+        outer = state.get("_scope", "page")
+        state["_scope"] = name
+        state.setdefault("_charts", {})[name] = 0
+        try:
+            return func(*args, **kwargs)
+        finally:
+            state["_scope"] = outer
+
+    return run
 
 
 def explain(text: str) -> None:
