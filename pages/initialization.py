@@ -129,7 +129,7 @@ def products():
     c1, c2, c3 = st.columns([1, 1, 0.8])
     a, n = float(widget(FACTOR, t, c1)), int(widget(POWER, t, c2))
     c3.metric(t("initialization.products.value"), number_text(ci.product_growth(a, n), 4))
-    over, under = ci.first_unrepresentable(1.5), ci.first_unrepresentable(0.8)
+    over, under = ci.first_unrepresentable(1.5, limit=ci.MAX_DEPTH), ci.first_unrepresentable(0.8, limit=ci.MAX_DEPTH)
     st.markdown(t("initialization.products.fixed", big=f"{ci.product_growth(1.5, 100):.2e}",
                   small=f"{ci.product_growth(0.8, 100):.2e}", n16=over["inf"], z16=under["zero"]))
     ns = np.arange(0, n + 1)

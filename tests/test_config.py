@@ -25,6 +25,7 @@ def options(monkeypatch):
     ("server.maxMessageSize", 1),  # MB: ~5× the largest message a page sends (BENCHMARKS.md)
     ("client.toolbarMode", "viewer"),
     ("global.developmentMode", False),
+    ("runner.postScriptGC", False),  # a full gc.collect(2) after every run cost ~200 ms per interaction
 ])
 def test_public_link_setting(options, key, value):
     assert config.get_option(key) == value

@@ -2,12 +2,14 @@
 with a step scrubber inside the chart, optimizer state, and stochastic-gradient experiments."""
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from core.charts.landscape import band_layer
-from core.charts.style import attach, compact, finish, thin
+from core.charts.style import attach, compact, finish, framed, thin
 
 __all__ = ["curve_1d", "x_over_steps", "directional_chart", "race_map", "series_chart", "state_map",
            "data_fit_chart", "loglog_chart", "OPTIMIZER_STYLE", "MAX_RACE_POINTS"]
@@ -24,53 +26,65 @@ OPTIMIZER_STYLE = {
 }
 
 
+def _q(field: str, **extra) -> dict:
+    return {"field": field, "type": "quantitative", **extra}
+
+
 def curve_1d(xs, fs, path_x, path_f, slopes, labels: dict, window=None):
     """f(x) with the iterates on it and, at the step the in-chart slider picks, the tangent line.
 
     path_x, path_f, slopes: iterates x_k, f(x_k), f'(x_k) (finite rows only). window: (xmin, xmax) shown.
     labels: title, subtitle, x, y, step, slope, tangent (slider label).
+    Written as a dict (`style.framed`): it follows the page's main sliders, and Altair took ~100 ms to build it.
     """
     xs, fs = np.asarray(xs, float), np.asarray(fs, float)
     lo, hi = (float(xs[0]), float(xs[-1])) if window is None else (float(window[0]), float(window[1]))
     ok = np.isfinite(fs)
     span = float(np.ptp(fs[ok])) or 1.0
     ylo, yhi = float(fs[ok].min()) - 0.08 * span, float(fs[ok].max()) + 0.08 * span
-    xsc, ysc = alt.Scale(domain=[lo, hi], nice=False), alt.Scale(domain=[ylo, yhi], nice=False)
-    curve = alt.Chart(pd.DataFrame({"x": compact(xs[ok], 6), "f": compact(fs[ok], 6)})).mark_line(
-        color="#0072B2", strokeWidth=3).encode(x=alt.X("x:Q", title=labels["x"], scale=xsc),
-                                                y=alt.Y("f:Q", title=labels["y"], scale=ysc))
+    xsc, ysc = {"domain": [lo, hi], "nice": False}, {"domain": [ylo, yhi], "nice": False}
     idx, pts = thin(np.column_stack([path_x, path_f, slopes]).astype(float), MAX_SERIES_POINTS)
     last = int(idx[-1])
     half = 0.12 * (hi - lo)
-    df = pd.DataFrame({"step": idx, "x": pts[:, 0], "f": pts[:, 1], "slope": pts[:, 2]})
-    df["xa"], df["xb"] = df["x"] - half, df["x"] + half
-    df["fa"], df["fb"] = df["f"] - half * df["slope"], df["f"] + half * df["slope"]
-    step = alt.param(name="step", value=min(last, 1), bind=alt.binding_range(min=0, max=last, step=1,
-                                                                                name=labels["tangent"] + " "))
-    tip = [alt.Tooltip("step:Q", title=labels["step"]), alt.Tooltip("x:Q", format=".5g"),
-           alt.Tooltip("f:Q", format=".5g", title=labels["y"]), alt.Tooltip("slope:Q", format=".4g",
-                                                                               title=labels["slope"])]
-    base = alt.Chart(df).encode(x=alt.X("x:Q", scale=xsc), y=alt.Y("f:Q", scale=ysc))
-    zigzag = base.mark_line(color="#D55E00", strokeWidth=1.5, opacity=0.7, clip=True).encode(order="step:Q")
-    dots = base.mark_circle(color="#D55E00", size=60, clip=True).encode(tooltip=tip)
-    now = base.mark_point(shape="circle", size=380, strokeWidth=3, color="#000", clip=True).encode(
-        tooltip=tip).transform_filter(alt.datum.step == step)
-    tangent = alt.Chart(df).mark_rule(color="#000", strokeWidth=2.5, strokeDash=[6, 3], clip=True).encode(
-        x=alt.X("xa:Q", scale=xsc), x2="xb:Q", y=alt.Y("fa:Q", scale=ysc), y2="fb:Q").transform_filter(
-        alt.datum.step == step)
-    text = alt.Chart(df).mark_text(align="left", dx=12, dy=-16, fontSize=15, clip=True).encode(
-        x=alt.X("x:Q", scale=xsc), y=alt.Y("f:Q", scale=ysc),
-        text=alt.Text("label:N")).transform_filter(alt.datum.step == step).transform_calculate(
-        label=f"'{labels['slope']} = ' + format(datum.slope, '.3g')")
-    chart = alt.layer(curve, zigzag, dots, tangent, now, text).add_params(step)
-    return finish(chart, labels["title"], labels.get("subtitle"), height=400, wrap=labels.get("wrap"))
+    x, f, slope = pts[:, 0], pts[:, 1], pts[:, 2]
+    path = pd.DataFrame({"step": idx, "x": x, "f": f, "slope": slope, "xa": x - half, "xb": x + half,
+                         "fa": f - half * slope, "fb": f + half * slope})
+    curve = pd.DataFrame({"x": compact(xs[ok], 6), "f": compact(fs[ok], 6)})
+    tip = [_q("step", title=labels["step"]), _q("x", format=".5g"), _q("f", format=".5g", title=labels["y"]),
+           _q("slope", format=".4g", title=labels["slope"])]
+    at_step = {"filter": "(datum.step === step)"}
+    xy = {"x": _q("x", scale=xsc), "y": _q("f", scale=ysc)}
+    layers = [
+        {"data": {"name": "curve"}, "mark": {"type": "line", "color": "#0072B2", "strokeWidth": 3},
+         "encoding": {"x": _q("x", scale=xsc, title=labels["x"]), "y": _q("f", scale=ysc, title=labels["y"])}},
+        {"data": {"name": "path"}, "mark": {"type": "line", "clip": True, "color": "#D55E00", "opacity": 0.7,
+                                            "strokeWidth": 1.5}, "encoding": {"order": _q("step"), **xy}},
+        {"data": {"name": "path"}, "mark": {"type": "circle", "clip": True, "color": "#D55E00", "size": 60},
+         "encoding": {"tooltip": tip, **xy}},
+        {"data": {"name": "path"}, "mark": {"type": "rule", "clip": True, "color": "#000", "strokeDash": [6, 3],
+                                            "strokeWidth": 2.5},
+         "encoding": {"x": _q("xa", scale=xsc), "x2": {"field": "xb"}, "y": _q("fa", scale=ysc),
+                      "y2": {"field": "fb"}}, "transform": [at_step]},
+        {"data": {"name": "path"}, "mark": {"type": "point", "clip": True, "color": "#000", "shape": "circle",
+                                            "size": 380, "strokeWidth": 3},
+         "encoding": {"tooltip": tip, **xy}, "transform": [at_step]},
+        {"data": {"name": "path"}, "mark": {"type": "text", "align": "left", "clip": True, "dx": 12, "dy": -16,
+                                            "fontSize": 15},
+         "encoding": {"text": {"field": "label", "type": "nominal"}, **xy},
+         "transform": [at_step, {"calculate": f"{json.dumps(labels['slope'] + ' = ')} + format(datum.slope, '.3g')",
+                                 "as": "label"}]},
+    ]
+    spec = {"layer": layers, "params": [{"name": "step", "value": min(last, 1), "bind": {
+        "input": "range", "min": 0, "max": last, "step": 1, "name": labels["tangent"] + " "}}],
+        "datasets": {"curve": curve.to_dict("records"), "path": path.to_dict("records")}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=400, wrap=labels.get("wrap"))
 
 
 def x_over_steps(series: dict, chosen: str, labels: dict, window=None):
     """x_k over steps k, one line per learning rate; the learner's own one drawn bold.
 
     series: {name: x values}; window: (ymin, ymax) shown, iterates beyond it run off the chart (clipped).
-    labels: title, subtitle, x, y, series.
+    labels: title, subtitle, x, y, series. Written as a dict, like `curve_1d`.
     """
     frames = []
     for name, values in series.items():
@@ -80,18 +94,22 @@ def x_over_steps(series: dict, chosen: str, labels: dict, window=None):
     df = df[np.isfinite(df["v"])]
     names = list(series)
     others = iter([("#D55E00", [6, 3]), ("#0072B2", [2, 2]), ("#009E73", [8, 3, 2, 3])])
-    style = {n: ("#000000", [1, 0]) if n == chosen else next(others) for n in names}
-    y_scale = alt.Scale(domain=[float(window[0]), float(window[1])], nice=False) if window else alt.Undefined
-    return finish(alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=30, clip=True), clip=True).encode(
-        x=alt.X("step:Q", title=labels["x"]), y=alt.Y("v:Q", title=labels["y"], scale=y_scale),
-        color=alt.Color("series:N", title=labels["series"], sort=names,
-                        scale=alt.Scale(domain=names, range=[style[n][0] for n in names])),
-        strokeDash=alt.StrokeDash("series:N", title=labels["series"], sort=names,
-                                  scale=alt.Scale(domain=names, range=[style[n][1] for n in names])),
-        strokeWidth=alt.condition("datum.own", alt.value(4), alt.value(2)),
-        tooltip=[alt.Tooltip("series:N", title=labels["series"]), alt.Tooltip("step:Q", title=labels["x"]),
-                 alt.Tooltip("v:Q", format=".6g", title=labels["y"])]),
-        labels["title"], labels.get("subtitle"), height=340, wrap=labels.get("wrap"))
+    look = {n: ("#000000", [1, 0]) if n == chosen else next(others) for n in names}
+    y = _q("v", title=labels["y"])
+    if window:
+        y["scale"] = {"domain": [float(window[0]), float(window[1])], "nice": False}
+    series_enc = {"field": "series", "type": "nominal", "title": labels["series"], "sort": names}
+    spec = {"data": {"name": "steps"},
+            "mark": {"type": "line", "clip": True, "point": {"clip": True, "size": 30}},
+            "encoding": {
+                "x": _q("step", title=labels["x"]), "y": y,
+                "color": {**series_enc, "scale": {"domain": names, "range": [look[n][0] for n in names]}},
+                "strokeDash": {**series_enc, "scale": {"domain": names, "range": [look[n][1] for n in names]}},
+                "strokeWidth": {"condition": {"test": "datum.own", "value": 4}, "value": 2},
+                "tooltip": [{"field": "series", "type": "nominal", "title": labels["series"]},
+                            _q("step", title=labels["x"]), _q("v", format=".6g", title=labels["y"])]},
+            "datasets": {"steps": df.to_dict("records")}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=340, wrap=labels.get("wrap"))
 
 
 def directional_chart(angles, values, grad_angle: float, grad_norm: float, measured_angles, measured,

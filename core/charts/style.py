@@ -6,7 +6,7 @@ import re
 import altair as alt
 import numpy as np
 
-__all__ = ["finish", "style", "Spec", "house_config", "thin", "wrap_text", "compact", "attach", "WithData",
+__all__ = ["finish", "framed", "style", "Spec", "house_config", "thin", "wrap_text", "compact", "attach", "WithData",
            "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT", "projector", "export_table", "PROJECTOR_SCALE"]
 
 WIDTH = "container"
@@ -198,6 +198,20 @@ class Spec:
 
             validate_jsonschema(self.spec, load_schema())
         return self.spec
+
+
+def framed(spec: dict, title: str, subtitle: str | None = None, height: int = HEIGHT, width=WIDTH,
+           wrap: int | None = None) -> Spec:
+    """What `finish` does to an Altair chart, for a spec written as a dict: title, size, padding, house config."""
+    heading = {"text": title, "anchor": "start", "fontSize": 20, "subtitleColor": "#444", "subtitleFontSize": 15}
+    if subtitle:
+        heading["subtitle"] = wrap_text(subtitle, wrap or (max(40, int(width) // 8) if isinstance(width, int)
+                                                           else 100))
+    out = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", **spec, "title": heading,
+           "width": width, "height": height, "padding": dict(_PADDING), "config": house_config()}
+    if isinstance(width, int):
+        out["autosize"] = {"type": "pad"}
+    return Spec(out)
 
 
 def house_config() -> dict:
