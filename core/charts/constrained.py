@@ -86,6 +86,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     quiet = alt.Color("name:N", sort=names, scale=palette, legend=None)
     span = float(xs[-1] - xs[0])
     layers = [bands, fade]
+    named = {}  # every frame goes to the spec's top-level datasets: Altair deep-copies inline data at each step
 
     lines = []
     for pts, name, dash in boundaries:
@@ -101,7 +102,8 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
         ldf = pd.concat(lines, ignore_index=True)
         dashes = {n: d for n, d in zip(ldf["name"], ldf["dash"])}
         dash_scale = alt.Scale(domain=list(dashes), range=[_dash(d) for d in dashes.values()])
-        layers.append(alt.Chart(ldf).mark_line(strokeWidth=3, clip=True).encode(
+        named["lines"] = ldf
+        layers.append(alt.Chart(alt.Data(name="lines")).mark_line(strokeWidth=3, clip=True).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), order="i:Q", detail="name:N", color=colour,
             strokeDash=alt.StrokeDash("name:N", scale=dash_scale, legend=None),
             tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("x:Q", format=".4g"),
@@ -109,11 +111,12 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
 
     adf = _arrow_frame(arrows, span)
     if len(adf):
+        named["arrows"] = adf
         tip = [alt.Tooltip("name:N", title=" "), alt.Tooltip("value:N", title=" ")]
-        layers.append(alt.Chart(adf).mark_rule(clip=True, opacity=0.9).encode(
+        layers.append(alt.Chart(alt.Data(name="arrows")).mark_rule(clip=True, opacity=0.9).encode(
             x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), x2="x2:Q", y2="y2:Q", color=colour,
             strokeWidth=alt.StrokeWidth("width:Q", scale=None), tooltip=tip))
-        layers.append(alt.Chart(adf).mark_point(shape="triangle", size=170, filled=True, opacity=1,
+        layers.append(alt.Chart(alt.Data(name="arrows")).mark_point(shape="triangle", size=170, filled=True, opacity=1,
                                                 clip=True).encode(
             x=alt.X("x2:Q", scale=xsc), y=alt.Y("y2:Q", scale=ysc), angle=alt.Angle("angle:Q", scale=None),
             color=quiet, tooltip=tip))
@@ -123,9 +126,10 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
         for kind, shape in _POINT_SHAPES.items():
             sub = pdf[pdf["kind"] == kind]
             if len(sub):
-                layers.append(alt.Chart(sub).mark_point(shape=shape, size=260 if kind != "end" else 150,
-                                                        filled=True, stroke="#000", strokeWidth=1.2, opacity=1,
-                                                        clip=True).encode(
+                named[f"points_{kind}"] = sub
+                layers.append(alt.Chart(alt.Data(name=f"points_{kind}")).mark_point(
+                    shape=shape, size=260 if kind != "end" else 150, filled=True, stroke="#000", strokeWidth=1.2,
+                    opacity=1, clip=True).encode(
                     x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=colour,
                     tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("x:Q", format=".5g"),
                              alt.Tooltip("y:Q", format=".5g")]))
@@ -133,7 +137,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     # One shared colour scale (one legend) for everything drawn on top; the grey bands keep their own.
     chart = alt.layer(*layers[:2], alt.layer(*layers[2:])).resolve_scale(color="independent")
     return attach(finish(chart, labels["title"], labels.get("subtitle"), height=size, width=size,
-                         wrap=labels.get("wrap")), heat=heat, shade=shade)
+                         wrap=labels.get("wrap")), heat=heat, shade=shade, **named)
 
 
 def _dash(text: str) -> list:
