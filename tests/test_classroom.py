@@ -192,6 +192,7 @@ def test_share_panel_builds_the_full_link():
     assert not any("idepth=20" in t.value for t in at.text)  # the menu is built when opened
     at.session_state["_share"] = True
     at.run()
+    assert at.multiselect(key="_share_lock").proto.placeholder == strings("zh")["frame.share_lock_pick"]
     at.multiselect(key="_share_lock").set_value(["idepth"])
     at.checkbox(key="_share_projector").check()
     at.run()

@@ -185,7 +185,8 @@ def share_panel(specs, t, lang: str) -> None:
     with menu:
         labels = {s.key: t(s.label) for s in specs}
         lock = st.multiselect(t("frame.share_lock"), list(labels), default=sorted(locked() & set(labels)),
-                              format_func=lambda k: labels[k], key="_share_lock", help=t("frame.share_lock_help"))
+                              format_func=lambda k: labels[k], key="_share_lock", help=t("frame.share_lock_help"),
+                              placeholder=t("frame.share_lock_pick"))
         projector = st.checkbox(t("frame.share_projector"), value=is_projector(), key="_share_projector")
         params = {k: v for k, v in st.query_params.to_dict().items() if k not in ("lock", "view", "preset")}
         params["lang"] = lang
