@@ -115,7 +115,7 @@ def _round_to(x: np.ndarray, dt: np.dtype) -> np.ndarray:
     x = np.ascontiguousarray(x)
     with np.errstate(all="ignore"):
         b = x.view(np.uint32)
-        r = b >> np.uint32(_DROP32)  # in place from here: one temporary array
+        r = b >> np.uint32(_DROP32)  # then in place
         r &= np.uint32(1)
         r += np.uint32((1 << (_DROP32 - 1)) - 1)
         r += b
@@ -392,23 +392,18 @@ def _weight_std(scheme: str, n_in: int, n_out: int, std: float | None) -> float:
     return _std(std)
 
 
-def _draw_into(scheme: str, sigma: float, rng: np.random.Generator, out: np.ndarray, dt: np.dtype | None = None,
-               buf: np.ndarray | None = None) -> None:
-    """Fill out with zero-mean weights of standard deviation sigma, drawn in float64 (optionally rounded to dt).
+def _draw_into(scheme: str, sigma: float, rng: np.random.Generator, out: np.ndarray) -> None:
+    """Fill the float64 array out with zero-mean weights of standard deviation sigma.
 
     The draw of a stack, layer by layer, consumes the stream exactly like one draw of the whole stack.
     """
-    direct = out.dtype == np.float64 and dt in (None, np.float64)
-    buf = out if direct else (np.empty(out.shape) if buf is None else buf)
     if scheme in UNIFORM_SCHEMES:
-        rng.random(out=buf)  # U(0, 1) → U(−a, a), a = √3σ
-        buf -= 0.5
-        buf *= 2 * math.sqrt(3) * sigma
+        rng.random(out=out)  # U(0, 1) → U(−a, a), a = √3σ
+        out -= 0.5
+        out *= 2 * math.sqrt(3) * sigma
     else:
-        rng.standard_normal(out=buf)
-        buf *= sigma
-    if not direct:
-        np.copyto(out, buf if dt is None else _round_to(buf, dt), casting="same_kind")
+        rng.standard_normal(out=out)
+        out *= sigma
 
 
 def _draw(scheme: str, sigma: float, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -907,23 +902,19 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     zero_fraction = np.empty(depth)
     coulds = {t: functools.cache(functools.partial(_could_be_nonzero, hs[t - 1], zs[t - 1], act))
               for t in range(1, depth + 1)}
-    # Two passes at once: each gets one BLAS thread, so the two share the cores instead of fighting for them.
-    with ThreadPoolExecutor(max_workers=1) as second, threadpool_limits(1 if scale != 1 else None, "blas"):
-        # with S ≠ 1, the same network without loss scaling, for comparison: only the backward pass is repeated,
-        # in a second thread at the same time (numpy and BLAS release the GIL); its flags go to "plain"
-        plain_flags = {name: {"plain": None} for name in flags}
-        plain_pass = second.submit(_plain_pass, hs, zs, W, act, dt, residual, coulds, plain, plain_flags) \
-            if scale != 1 else None
-        _scaled_pass(hs, zs, W, act, dt, residual, scale, coulds, flags, grad_norm, master, zero_fraction)
-        if plain_pass is not None:
-            plain_pass.result()
     if scale == 1:
+        _scaled_pass(hs, zs, W, act, dt, residual, scale, coulds, flags, grad_norm, master, zero_fraction)
         plain[:] = grad_norm
         for name in flags:
             flags[name]["plain"] = flags[name]["backward"]
     else:
-        for name in flags:
-            flags[name]["plain"] = plain_flags[name]["plain"]
+        # the same network without loss scaling, for comparison: only the backward pass is repeated, in a second
+        # thread at the same time (numpy and BLAS release the GIL), each pass with one BLAS thread so the two
+        # share the cores instead of fighting for them; the passes write different keys of ``flags``
+        with ThreadPoolExecutor(max_workers=1) as second, threadpool_limits(1, "blas"):
+            plain_pass = second.submit(_plain_pass, hs, zs, W, act, dt, residual, coulds, plain, flags)
+            _scaled_pass(hs, zs, W, act, dt, residual, scale, coulds, flags, grad_norm, master, zero_fraction)
+            plain_pass.result()
 
     with np.errstate(all="ignore"):
         total = _norm(grad_norm)  # √(Σ‖G_t‖²), without overflow of the squares

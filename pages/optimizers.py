@@ -406,19 +406,13 @@ def race():
         chart(charts.state_map, xs, ys, Z, tr_in.iterates, opt.state_vectors(tr_in),
               {"title": t("optimizers.inside.map_title", name=name[inside]), "x": fn.var_names[0], "y": fn.var_names[1],
                "f": "f", "step": t("optimizers.step")})
-        left, right = st.columns(2)
-        with left:
-            chart(charts.series_chart, left_series, {"title": t("optimizers.inside.state_title"),
-                                                     "subtitle": t(f"optimizers.inside.state_sub.{inside}"),
-                                                     "x": t("optimizers.step"), "y": t("optimizers.inside.value"),
-                                                     "wrap": 52},
-                  "log" if left_log else "linear")
-        with right:
-            chart(charts.series_chart, right_series, {"title": t("optimizers.inside.right_title"),
-                                                      "subtitle": t(f"optimizers.inside.right_sub.{inside}"),
-                                                      "x": t("optimizers.step"), "y": t("optimizers.inside.value"),
-                                                      "wrap": 52},
-                  "log" if right_log else "linear")
+        for column, series, part, log in zip(st.columns(2), (left_series, right_series), ("state", "right"),
+                                             (left_log, right_log)):
+            with column:
+                chart(charts.series_chart, series, {"title": t(f"optimizers.inside.{part}_title"),
+                                                    "subtitle": t(f"optimizers.inside.{part}_sub.{inside}"),
+                                                    "x": t("optimizers.step"), "y": t("optimizers.inside.value"),
+                                                    "wrap": 52}, "log" if log else "linear")
         st.markdown(t(f"optimizers.inside.explain.{inside}"))
 
     inside()

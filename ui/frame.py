@@ -173,10 +173,6 @@ class _Charts:
                 self._items.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 def _build(builder, args: tuple, kwargs: dict, projector: bool) -> tuple[dict, dict, dict]:
     """A chart ready to send: ``(spec, bare, arrow)``.
