@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import Spec, compact, finish, house_config, wrap_text
+from core.charts.style import compact, finish, framed
 
 __all__ = ["log_layers_chart", "histogram_panels", "activation_chart", "PALETTE", "MARKERS"]
 
@@ -96,14 +96,8 @@ def log_layers_chart(x, series: dict, labels: dict, band=None, height: int = 360
                                               "scale": {"domain": kinds, "range": list(MARKERS.values())}},
                                     "tooltip": [tip[0], tip[1], {"field": "kind", "type": "nominal",
                                                                  "title": labels["y"]}]}})
-    title = {"text": labels["title"], "anchor": "start", "fontSize": 20, "subtitleFontSize": 15,
-             "subtitleColor": "#444"}
-    if labels.get("subtitle"):
-        title["subtitle"] = wrap_text(labels["subtitle"], labels.get("wrap") or 100)
-    return Spec({"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "layer": layers,
-                 "resolve": {"scale": {"color": "shared"}}, "width": "container", "height": height,
-                 "title": title, "padding": {"top": 14, "left": 8, "right": 16, "bottom": 8},
-                 "config": house_config(), "datasets": datasets})
+    return framed({"layer": layers, "resolve": {"scale": {"color": "shared"}}, "datasets": datasets},
+                  labels["title"], labels.get("subtitle"), height=height, wrap=labels.get("wrap") or 100)
 
 
 def histogram_panels(edges, counts, summary: dict, layers: tuple, labels: dict, height: int = 260):
@@ -163,14 +157,9 @@ def histogram_panels(edges, counts, summary: dict, layers: tuple, labels: dict, 
                         "color": "#444"},
                "encoding": {"text": {"field": "text", "type": "nominal"}}}
         panels.append({"layer": [hist, head, sub], "width": 225, "height": height})
-    title = {"text": labels["title"], "anchor": "start", "fontSize": 20, "subtitleFontSize": 15,
-             "subtitleColor": "#444"}
-    if labels.get("subtitle"):
-        title["subtitle"] = wrap_text(labels["subtitle"], labels.get("wrap", 110))
-    return Spec({"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "hconcat": panels,
-                 "spacing": 28, "params": params, "title": title,
-                 "padding": {"top": 14, "left": 8, "right": 16, "bottom": 8}, "config": house_config(),
-                 "datasets": {"bars": bars.to_dict("records"), "info": info.to_dict("records")}})
+    return framed({"hconcat": panels, "spacing": 28, "params": params,
+                   "datasets": {"bars": bars.to_dict("records"), "info": info.to_dict("records")}},
+                  labels["title"], labels.get("subtitle"), height=None, width=None, wrap=labels.get("wrap", 110))
 
 
 def _short(v: float) -> str:

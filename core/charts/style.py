@@ -40,14 +40,20 @@ def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT,
 
     ``wrap``: characters per subtitle line (default: about what fits the chart's width, 100 for a full-width one).
     """
-    if subtitle:
-        limit = wrap or (max(40, int(width) // 8) if isinstance(width, int) else 100)
-        subtitle = wrap_text(subtitle, limit)
-    heading = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start", fontSize=20,
-                              subtitleFontSize=15, subtitleColor="#444")
+    heading = alt.TitleParams(**_heading(title, subtitle, width, wrap))
     # A fixed width means the plot itself is that size (equal axes stay equal); "container" fits the page.
     sizing = {"autosize": alt.AutoSizeParams(type="pad")} if isinstance(width, int) else {}
     return style(chart.properties(title=heading, width=width, height=height, padding=_PADDING, **sizing))
+
+
+def _heading(title: str, subtitle: str | None, width, wrap: int | None) -> dict:
+    """The title block of every chart; a subtitle wrapped at ``wrap`` units (default: about what fits the
+    chart's width, 100 for a full-width one)."""
+    heading = {"text": title, "anchor": "start", "fontSize": 20, "subtitleColor": "#444", "subtitleFontSize": 15}
+    if subtitle:
+        heading["subtitle"] = wrap_text(subtitle, wrap or (max(40, int(width) // 8) if isinstance(width, int)
+                                                           else 100))
+    return heading
 
 
 def style(chart):
@@ -200,15 +206,14 @@ class Spec:
         return self.spec
 
 
-def framed(spec: dict, title: str, subtitle: str | None = None, height: int = HEIGHT, width=WIDTH,
+def framed(spec: dict, title: str, subtitle: str | None = None, height: int | None = HEIGHT, width=WIDTH,
            wrap: int | None = None) -> Spec:
-    """What `finish` does to an Altair chart, for a spec written as a dict: title, size, padding, house config."""
-    heading = {"text": title, "anchor": "start", "fontSize": 20, "subtitleColor": "#444", "subtitleFontSize": 15}
-    if subtitle:
-        heading["subtitle"] = wrap_text(subtitle, wrap or (max(40, int(width) // 8) if isinstance(width, int)
-                                                           else 100))
-    out = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", **spec, "title": heading,
-           "width": width, "height": height, "padding": dict(_PADDING), "config": house_config()}
+    """What `finish` does to an Altair chart, for a spec written as a dict: title, size, padding, house config.
+    ``width`` and ``height`` None: no size at the top (a concatenation sizes its panels)."""
+    size = {k: v for k, v in (("width", width), ("height", height)) if v is not None}
+    out = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", **spec,
+           "title": _heading(title, subtitle, width, wrap), **size, "padding": dict(_PADDING),
+           "config": house_config()}
     if isinstance(width, int):
         out["autosize"] = {"type": "pad"}
     return Spec(out)
