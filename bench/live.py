@@ -180,13 +180,21 @@ def wait_loaded(page, timeout: float = 90_000) -> None:
     page.wait_for_function(_ALL_DRAWN, polling=100, timeout=timeout)
 
 
-def rerun_after(page, action, timeout: float = 60_000) -> None:
-    """Do ``action()`` (a click, a key press) and wait until the script run it caused has finished."""
+def rerun_after(page, action, timeout: float = 60_000, quiet_ms: float = 300) -> None:
+    """Do ``action()`` (a click, a key press) and wait until the script run it caused has finished.
+
+    A run is seen either as the script state "running" or, with ``WS_LOG`` installed, as messages from the
+    server: a section's short run can start and finish within one render of the page, and the state attribute
+    then never reads "running". It has finished when the state is "notRunning" and no message came for
+    ``quiet_ms``."""
     page.evaluate(_WATCH_RUNS)
     runs = page.evaluate("window.__runs")
+    recv = page.evaluate("window.__ws ? window.__ws.recv.length : 0")
     action()
     page.wait_for_function(
-        f"""() => window.__runs > {runs} && document.querySelector('{APP}').dataset.testScriptState === 'notRunning'""",
+        f"""() => {{ const ws = window.__ws, n = ws ? ws.recv.length : 0, last = n ? ws.recv[n - 1][0] : 0;
+            return (window.__runs > {runs} || n > {recv}) && performance.now() - last > {quiet_ms}
+                && document.querySelector('{APP}').dataset.testScriptState === 'notRunning'; }}""",
         polling=50, timeout=timeout)
     page.wait_for_function(_ALL_DRAWN, polling=100, timeout=timeout)
 
