@@ -59,9 +59,15 @@ def _run(depth, width, act, init, dtype, batch, seed, residual, clip, std, scale
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def _critical_products(seed: int):
+    return ci.spectral_norm_of_products(ci.MAX_DEPTH, PRODUCT_WIDTH, std=1.0, seed=seed, count=3)
+
+
 def _products(std: float, seed: int):
-    return (ci.spectral_norm_of_products(ci.MAX_DEPTH, PRODUCT_WIDTH, std=std, seed=seed, count=3),
-            ci.spectral_norm_of_products(ci.MAX_DEPTH, PRODUCT_WIDTH, std=1.0, seed=seed, count=3))
+    """The products at ``std`` and at the critical std = 1, both from one run (the same seed draws the same
+    matrices, so the first is the second scaled: `rescale_products`)."""
+    critical = _critical_products(seed)
+    return ci.rescale_products(critical, std), critical
 
 
 def _layer_text(t, marks: dict, key: str) -> str:

@@ -29,6 +29,7 @@ from core.initialization import (
     network_weights,
     product_growth,
     propagate,
+    rescale_products,
     spectral_norm_of_products,
     taylor_eval,
 )
@@ -472,6 +473,25 @@ def test_spectral_norms_against_explicit_products():
     np.testing.assert_array_equal(r.depths, np.arange(1, depth + 1))
     np.testing.assert_allclose(r.typical, std ** np.arange(1, depth + 1), rtol=1e-15)
     np.testing.assert_array_equal(spectral_norm_of_products(depth, width, std, seed, 1).norms[0], r.norms[0])
+
+
+@pytest.mark.parametrize("std", [0.5, 0.85, 1.2, 1.5])
+def test_rescaled_products_equal_a_direct_run(std):
+    base = spectral_norm_of_products(100, 64, 1.0, seed=7, count=3)
+    direct = spectral_norm_of_products(100, 64, std, seed=7, count=3)
+    r = rescale_products(base, std)
+    np.testing.assert_allclose(r.norms, direct.norms, rtol=1e-11)
+    np.testing.assert_allclose(r.log10_mean, direct.log10_mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(r.typical, direct.typical)
+    np.testing.assert_array_equal(r.edge, direct.edge)
+    np.testing.assert_array_equal(r.depths, direct.depths)
+
+
+def test_rescale_needs_a_std_one_run():
+    with pytest.raises(ValueError, match="std = 1"):
+        rescale_products(spectral_norm_of_products(3, 16, 1.5, count=1), 1.2)
+    with pytest.raises(ValueError, match="std"):
+        rescale_products(spectral_norm_of_products(3, 16, 1.0, count=1), 0.0)
 
 
 def test_spectral_norms_approach_the_fuss_catalan_edge():

@@ -61,6 +61,19 @@ def test_activation_chart_clips_to_the_window():
     assert max(vals) <= 10 and min(vals) >= -10 and len(vals) == 161
 
 
+def test_activation_chart_drops_non_finite_values_and_keeps_each_curves_colour_and_dash():
+    x = np.linspace(-2, 2, 5)
+    curves = {"f": (np.array([1.0, np.inf, 0.5, np.nan, -1.0]), "#0072B2", [1, 0]),
+              "df": (np.zeros(5), "#D55E00", [8, 4])}
+    spec = charts.activation_chart(x, curves, {"title": "t", "x": "x", "y": "y", "series": "s"}).to_dict(validate=True)
+    assert [r["x"] for r in data(spec) if r.get("series") == "f"] == [-2.0, 0.0, 2.0]
+    assert len([r for r in data(spec) if r.get("series") == "df"]) == 5
+    enc = next(layer["encoding"] for layer in spec["layer"] if "color" in layer.get("encoding", {}))
+    assert enc["color"]["scale"] == {"domain": ["f", "df"], "range": ["#0072B2", "#D55E00"]}
+    assert enc["strokeDash"]["scale"]["range"] == [[1, 0], [8, 4]]
+    assert enc["y"]["scale"]["domain"] == [-2.5, 2.5]
+
+
 @pytest.mark.parametrize("depth", [1, 2, 100])
 def test_log_layers_chart_at_every_depth(depth):
     p = ci.propagate(depth, 8, "identity", "xavier_normal", dtype="float64")

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import math
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import compact, finish, framed
+from core.charts.style import compact, framed
 
 __all__ = ["log_layers_chart", "histogram_panels", "activation_chart", "PALETTE", "MARKERS"]
 
@@ -175,23 +174,31 @@ def activation_chart(x, curves: dict, labels: dict, ylim: float = 2.5, height: i
     """
     x = np.asarray(x, float)
     names = list(curves)
-    frames = []
+    rows = []
     for name, (values, _, _) in curves.items():
         v = np.asarray(values, float)
         ok = np.isfinite(v)
-        frames.append(pd.DataFrame({"x": compact(x[ok], 4), "v": compact(np.clip(v[ok], -4 * ylim, 4 * ylim), 4),
-                                    "series": name}))
-    df = pd.concat(frames, ignore_index=True)
-    chart = alt.Chart(df).mark_line(strokeWidth=3, clip=True).encode(
-        x=alt.X("x:Q", title=labels["x"], scale=alt.Scale(domain=[float(x.min()), float(x.max())], nice=False)),
-        y=alt.Y("v:Q", title=labels["y"], scale=alt.Scale(domain=[-ylim, ylim], nice=False)),
-        color=alt.Color("series:N", title=labels.get("series"), sort=names,
-                        scale=alt.Scale(domain=names, range=[c for _, c, _ in curves.values()]),
-                        legend=alt.Legend(columns=2)),
-        strokeDash=alt.StrokeDash("series:N", sort=names, legend=None,
-                                  scale=alt.Scale(domain=names, range=[d for _, _, d in curves.values()])),
-        tooltip=[alt.Tooltip("series:N", title=labels.get("series") or " "), alt.Tooltip("x:Q", format=".2f"),
-                 alt.Tooltip("v:Q", format=".4g", title=labels["y"])])
-    axes = alt.Chart(pd.DataFrame({"z": [0.0]})).mark_rule(color="#999", strokeWidth=1)
-    return finish(alt.layer(axes.encode(y="z:Q"), axes.encode(x="z:Q"), chart), labels["title"],
-                  labels.get("subtitle"), height=height, wrap=labels.get("wrap"))
+        rows += [{"x": a, "v": b, "series": name} for a, b in
+                 zip(compact(x[ok], 4).tolist(), compact(np.clip(v[ok], -4 * ylim, 4 * ylim), 4).tolist())]
+    series = labels.get("series")
+    line = {
+        "mark": {"type": "line", "strokeWidth": 3, "clip": True},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "title": labels["x"],
+                  "scale": {"domain": [float(x.min()), float(x.max())], "nice": False}},
+            "y": {"field": "v", "type": "quantitative", "title": labels["y"],
+                  "scale": {"domain": [-ylim, ylim], "nice": False}},
+            "color": {"field": "series", "type": "nominal", "title": series, "sort": names,
+                      "scale": {"domain": names, "range": [c for _, c, _ in curves.values()]},
+                      "legend": {"columns": 2}},
+            "strokeDash": {"field": "series", "type": "nominal", "sort": names, "legend": None,
+                           "scale": {"domain": names, "range": [d for _, _, d in curves.values()]}},
+            "tooltip": [{"field": "series", "type": "nominal", "title": series or " "},
+                        {"field": "x", "type": "quantitative", "format": ".2f"},
+                        {"field": "v", "type": "quantitative", "format": ".4g", "title": labels["y"]}]},
+        "data": {"name": "curves"}}
+    axis = {"mark": {"type": "rule", "color": "#999", "strokeWidth": 1}, "data": {"values": [{"z": 0.0}]}}
+    layers = [{**axis, "encoding": {"y": {"field": "z", "type": "quantitative"}}},
+              {**axis, "encoding": {"x": {"field": "z", "type": "quantitative"}}}, line]
+    return framed({"layer": layers, "datasets": {"curves": rows}}, labels["title"], labels.get("subtitle"),
+                  height=height, wrap=labels.get("wrap"))
