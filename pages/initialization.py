@@ -140,7 +140,7 @@ def products():
                   small=f"{ci.product_growth(0.8, 100):.2e}", n16=over["inf"], z16=under["zero"]))
     ns = np.arange(0, n + 1)
     growth = {f"a = {f:g}": ci.product_growth(f, ns) for f in (0.8, 1.0, 1.5)}
-    growth[t("initialization.products.yours", a=f"{a:g}")] = (ci.product_growth(a, ns), "#000000", [6, 3])
+    growth[t("initialization.products.yours")] = (ci.product_growth(a, ns), "#000000", [6, 3])
     chart(charts.log_layers_chart, ns, growth,
           {"title": t("initialization.products.title"), "subtitle": t("initialization.products.subtitle"),
            "x": t("initialization.products.x"), "y": t("initialization.products.y"),

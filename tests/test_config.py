@@ -26,6 +26,7 @@ def options(monkeypatch):
     ("client.toolbarMode", "viewer"),
     ("global.developmentMode", False),
     ("runner.postScriptGC", False),  # a full gc.collect(2) after every run cost ~200 ms per interaction
+    ("server.fileWatcherType", "none"),  # no polling of the source files in every session
 ])
 def test_public_link_setting(options, key, value):
     assert config.get_option(key) == value
