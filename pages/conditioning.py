@@ -49,6 +49,16 @@ def _clouds(A: np.ndarray, b: np.ndarray, eps: float, seed: int):
     return cd.perturb_b(A, b, eps, seed=seed), cd.perturb_A(A, b, eps, seed=seed)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _descents(A: np.ndarray, b: np.ndarray, lr: float, steps: int, x0: np.ndarray):
+    """Gradient descent, Newton and conjugate gradients from x0, and the loss map around them (n = 2)."""
+    runs = cd.gd_run(A, b, lr, steps, x0), cd.newton_path(A, b, x0), cd.cg_path(A, b, x0)
+    if A.shape[1] != 2:
+        return runs, None
+    center, half = cd.view_window(A, b, x0)
+    return runs, (center, half, *cd.loss_grid(A, b, center, half, n=45))
+
+
 def _apply(preset: dict):
     st.session_state.update(preset)
 
@@ -99,9 +109,9 @@ def _descent(A, b, n, lam, vecs, kappa_h):
             "diverges": t("conditioning.gd.diverges"),
         },
     )
-    run = cd.gd_run(A, b, lr, steps, x0)
+    (run, newton, cg), window = _descents(A, b, lr, steps, x0)
     x_star = run.x_star
-    paths = {"gd": run.iterates, "newton": cd.newton_path(A, b, x0), "cg": cd.cg_path(A, b, x0)}
+    paths = {"gd": run.iterates, "newton": newton, "cg": cg}
     names = {"gd": t("conditioning.gd.gd"), "newton": t("conditioning.gd.newton"), "cg": t("conditioning.gd.cg")}
     if run.diverged_at is not None:
         st.error(t("conditioning.gd.diverged", k=run.diverged_at))
@@ -110,8 +120,7 @@ def _descent(A, b, n, lam, vecs, kappa_h):
     else:
         st.info(t("conditioning.gd.not_yet", steps=steps, f=number_text(run.losses[-1], 4)))
     if n == 2:
-        center, half = cd.view_window(A, b, x0)
-        xs, ys, Z = cd.loss_grid(A, b, center, half, n=45)
+        center, half, xs, ys, Z = window
         scaled = vecs * (0.8 * half * np.sqrt(lam / lam[-1]).clip(0.15, 1))
         chart(
             charts.landscape_chart,
@@ -177,6 +186,14 @@ LESSONS = {  # classroom presets: every widget they name, set at once
     "lr_too_big": {"typed": False, "s1": 1.0, "s2": 0.1, "theta": 30, "lr": 2.1, "steps": 100},
 }
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def _quiz_runs():
+    """The quiz's fixed runs, the same for everyone: gradient descent just under and just over 2/λmax."""
+    A = cd.matrix_from_svd(1.0, 0.1, 30)
+    b, limit = A @ np.array([1.0, 1.0]), cd.lr_limits(A)["divergence"]
+    return {f: cd.gd_run(A, b, f * limit, 60, np.array([3.0, -2.0])) for f in (0.9, 1.1)}
+
+
 t = page_frame("conditioning")
 st.title(t("conditioning.title"))
 explain(t("conditioning.intro"))
@@ -198,10 +215,7 @@ with q1:
                                                  "1": [_qev[0], _qsv[0]], "2": [_qev[1], _qsv[1]]}, digits=6),
                                   hide_index=True))
 with q2:
-    _qA = cd.matrix_from_svd(1.0, 0.1, 30)
-    _qb = _qA @ np.array([1.0, 1.0])
-    _qlim = cd.lr_limits(_qA)["divergence"]
-    _qruns = {f: cd.gd_run(_qA, _qb, f * _qlim, 60, np.array([3.0, -2.0])) for f in (0.9, 1.1)}
+    _qruns = _quiz_runs()
     _qdiv = [f for f, r in _qruns.items() if r.diverged_at is not None or r.losses[-1] > r.losses[0]]
     _q2 = "both" if len(_qdiv) == 2 else "none" if not _qdiv else f"{_qdiv[0]:g}"
     question("cond_lr", t, t("conditioning.quiz.q2"), {k: t(f"conditioning.quiz.q2_{k.replace('.', '')}")

@@ -134,11 +134,17 @@ check_url(STATE, t, presets=LESSONS)
 st.subheader(t("constrained.quiz.heading"))
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _quiz_problem(centre: tuple):
+    """The quiz's problem, solved (a multistart SLSQP: ~15 ms), and its map."""
+    qfn, qcons = cc.quadratic_objective(centre), (cc.disc(1.0),)
+    qxs, qys, qZ = ls.evaluate_grid(qfn, n=51, bounds=((-2.5, 2.5), (-2.5, 2.5)))
+    return cc.solve(qfn, qcons, X0), qxs, qys, qZ, cc.feasible_mask(qcons, *np.meshgrid(qxs, qys))
+
+
 def _quiz_kkt(centre: tuple, title: str):
     qfn, qcons = cc.quadratic_objective(centre), (cc.disc(1.0),)
-    qres = cc.solve(qfn, qcons, X0)
-    qxs, qys, qZ = ls.evaluate_grid(qfn, n=51, bounds=((-2.5, 2.5), (-2.5, 2.5)))
-    mask = cc.feasible_mask(qcons, *np.meshgrid(qxs, qys))
+    qres, qxs, qys, qZ, mask = _quiz_problem(centre)
     names = {"c1": t("constrained.map.c1"), "free": t("constrained.map.free"), "star": "x*",
              "minus_grad": "−∇f(x*)", "m1": "λ₁∇g₁(x*)"}
     pts = [{"x": centre[0], "y": centre[1], "name": names["free"], "kind": "free"},

@@ -186,6 +186,21 @@ def _noise(task: str, seed: int):
     return sizes, sgd.gradient_noise(p, w0, sizes, seed=seed), sgd.gradient_scale(p, w0, sizes, seed=seed)
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def _quiz_runs():
+    """The quiz's fixed runs, the same for everyone: α on a parabola, GD against Adam on a narrow valley."""
+    parabola = oned.FUNCTIONS_1D["parabola"]
+    bounce = {lr: oned.iterate(parabola, 1.0, lr, 12).xs for lr in (0.5, 1.0, 1.5)}
+    valley = ls.quadratic(1000.0, 30)
+    race = {k: opt.trace(k, valley, (-1.8, 1.2), 100, lr=1.0 if k == "gd" else 0.1) for k in ("gd", "adam")}
+    return bounce, race
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _iterate(fn_id: str, x0: float, lr: float, n: int):
+    return oned.iterate(oned.FUNCTIONS_1D[fn_id], x0, lr, n)
+
+
 def _bytes(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
         if n < 1000:
@@ -214,8 +229,7 @@ check_url(STATE, t, presets=LESSONS)
 st.subheader(t("optimizers.quiz.heading"))
 q1, q2 = st.columns(2)
 with q1:
-    _qf = oned.FUNCTIONS_1D["parabola"]
-    _qp = {lr: oned.iterate(_qf, 1.0, lr, 12).xs for lr in (0.5, 1.0, 1.5)}
+    _qp, _qt = _quiz_runs()
     _q1 = next((f"{lr:g}" for lr, xs in _qp.items() if np.allclose(np.abs(xs), 1.0) and xs[1] != xs[0]), "none")
     question("opt_bounce", t, t("optimizers.quiz.q1"), {k: f"α = {k}" for k in ("0.5", "1", "1.5")}, _q1,
              t("optimizers.quiz.q1_why"),
@@ -223,8 +237,6 @@ with q1:
                  "title": t("optimizers.quiz.q1_title"), "x": t("optimizers.step"), "y": "x",
                  "series": t("optimizers.one.lr_series")}, "linear"))
 with q2:
-    _qfn = ls.quadratic(1000.0, 30)
-    _qt = {k: opt.trace(k, _qfn, (-1.8, 1.2), 100, lr=1.0 if k == "gd" else 0.1) for k in ("gd", "adam")}
     _q2 = min(_qt, key=lambda k: _qt[k].losses[-1])
     _qname = {k: t(f"optimizers.name.{k}") for k in _qt}
     question("opt_adam", t, t("optimizers.quiz.q2"), _qname, _q2,
@@ -241,10 +253,11 @@ def one_variable():
     st.header(t("optimizers.one.heading"))
     explain(t("optimizers.one.intro"))
     c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
-    fn1 = oned.FUNCTIONS_1D[widget(FN1, t, c1, on_change=_load_start_1d)]
+    fn1_id = widget(FN1, t, c1, on_change=_load_start_1d)
+    fn1 = oned.FUNCTIONS_1D[fn1_id]
     x0_1, lr1, n1 = widget(X1, t, c2), widget(A1, t, c3), int(widget(N1, t, c4))
     ascent = fn1.goal == "max"
-    path1 = oned.iterate(fn1, x0_1, lr1, n1)
+    path1 = _iterate(fn1_id, x0_1, lr1, n1)
     st.markdown(t(f"optimizers.one.rule_{'ascent' if ascent else 'descent'}") + f" $\\quad {fn1.latex}$")
     lo, hi = fn1.bounds
     lo, hi = min(lo, float(np.min(path1.xs)) - 0.3), max(hi, float(np.max(path1.xs)) + 0.3)
@@ -272,8 +285,8 @@ def one_variable():
         st.info(t("optimizers.one.cycle", a=number_text(cycle[0], 4), b=number_text(cycle[1], 4), lr=f"{lr1:g}"),
                 icon=":material/sync:")
     own = f"α = {lr1:g} ({t('optimizers.one.yours')})"
-    compare = {f"α = {a:g}": oned.iterate(fn1, x0_1, a, n1).xs for a in (10 * lr1,) if a <= oned.MAX_LR_1D}
-    compare |= {own: path1.xs, f"α = {lr1 / 10:g}": oned.iterate(fn1, x0_1, lr1 / 10, n1).xs}
+    compare = {f"α = {a:g}": _iterate(fn1_id, x0_1, a, n1).xs for a in (10 * lr1,) if a <= oned.MAX_LR_1D}
+    compare |= {own: path1.xs, f"α = {lr1 / 10:g}": _iterate(fn1_id, x0_1, lr1 / 10, n1).xs}
     chart(charts.x_over_steps, compare, own, {"title": t("optimizers.one.steps_title"),
                                                 "subtitle": t("optimizers.one.steps_sub"), "x": t("optimizers.step"),
                                                 "y": "x", "series": t("optimizers.one.lr_series")}, (lo, hi))

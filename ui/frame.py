@@ -199,6 +199,64 @@ def _charts() -> _Charts:
     return _Charts(limit=160)
 
 
+class _Styles:
+    """The styling Streamlit computes for a pandas Styler (its CSS and display values), kept for tables that carry
+    a ``content_key`` (`core.charts.tables.flagged_table`), shared by every session, the least recently used
+    dropped past ``limit``.
+
+    ``st.dataframe`` recomputes a Styler on every rerun: about 5 ms per table, most of a page's rerun on the
+    softmax page (five tables). The styling depends only on the table's content, which the key digests, and the
+    table's uuid is derived from it, so an equal key always gives equal styling."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def marshall(self, original, proto, styler, default_uuid: str) -> None:
+        key = getattr(styler, "content_key", None)
+        if key is None:
+            return original(proto, styler, default_uuid)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+        if hit is not None:
+            proto.styler.ParseFromString(hit)
+            return None
+        original(proto, styler, default_uuid)
+        with self._lock:
+            self._items[key] = proto.styler.SerializeToString()
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+        return None
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _styles() -> _Styles:
+    return _Styles(limit=256)
+
+
+def _install_styles_cache() -> None:
+    """Route ``st.dataframe``'s Styler marshalling through `_Styles` (once per process). Streamlit is pinned to
+    1.67 (requirements.txt); should the internal function move, tables are simply styled on every run."""
+    from streamlit.elements import arrow
+
+    original = getattr(arrow, "marshall_styler", None)
+    if original is None or getattr(original, "_cached", False):
+        return
+
+    @wraps(original)
+    def marshall_styler(proto, styler, default_uuid):
+        return _styles().marshall(original, proto, styler, default_uuid)
+
+    marshall_styler._cached = True
+    arrow.marshall_styler = marshall_styler
+
+
+_install_styles_cache()
+
+
 def chart(builder, *args, **kwargs) -> None:
     """Show ``builder(*args, **kwargs)`` (a chart builder from ``core.charts``) at full width, larger in the
     projector view, with a menu to download its data (CSV) and the picture (SVG, PNG)."""

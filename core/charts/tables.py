@@ -1,6 +1,9 @@
 """Tables of numbers for display: pandas Stylers that flag inf, nan and exact zeros."""
 from __future__ import annotations
 
+import hashlib
+import pickle
+
 import numpy as np
 import pandas as pd
 
@@ -30,14 +33,19 @@ def _flag(text: str) -> str:
 
 def flagged_table(columns: dict, index=None, digits: int = 6, flag: tuple = ()):
     """A Styler over ``columns`` ({title: values}); numbers become text, and the columns named in
-    ``flag`` get inf/nan in orange and exact zeros in blue."""
+    ``flag`` get inf/nan in orange and exact zeros in blue. Its ``content_key`` is a digest of all of that."""
     data = {name: [v if isinstance(v, str) else number_text(v, digits) for v in values]
             for name, values in columns.items()}
     df = pd.DataFrame(data, index=index)
-    styler = df.style
     cols = [c for c in flag if c in df.columns]
+    # The table is fixed by its text and flagged columns: their digest names it (the uuid in its CSS) and lets
+    # the page reuse the styling computed for an equal table (``content_key``; see ui.frame.table).
+    key = hashlib.blake2b(pickle.dumps((data, None if index is None else [str(i) for i in index], cols)),
+                          digest_size=12).hexdigest()
+    styler = df.style.set_uuid(f"t{key}")
     if cols:
         styler = styler.map(_flag, subset=cols)
+    styler.content_key = key
     return styler
 
 
