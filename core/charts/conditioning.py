@@ -1,11 +1,16 @@
-"""Charts of the conditioning page: perturbation clouds, Hilbert digits, gradient descent on a quadratic."""
+"""Charts of the conditioning page: perturbation clouds, Hilbert digits, gradient descent on a quadratic.
+
+Written as Vega-Lite dicts (`style.framed`): Altair took 15–150 ms to build each of these layered charts, most
+of it copying and validating them, and they follow the page's sliders. The data travel as top-level named
+``datasets``; what a slider moves (the current κ, the current learning rate) is a small dataset of its own.
+"""
 from __future__ import annotations
 
-import altair as alt
-import numpy as np
-import pandas as pd
+import math
 
-from core.charts.style import compact, finish, thin
+import numpy as np
+
+from core.charts.style import compact, framed, thin
 
 __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
            "lr_chart", "iterations_chart", "PATH_COLORS", "MAX_PATH_POINTS"]
@@ -15,6 +20,32 @@ LOSS_FLOOR = 1e-30
 PATH_COLORS = {"gd": "#D55E00", "newton": "#009E73", "cg": "#CC79A7"}
 
 
+def _column(values, n: int) -> list:
+    """Plain Python values for a dataset column (a scalar repeated ``n`` times); nan and ±inf become None
+    (null), as Altair wrote them."""
+    if np.ndim(values) == 0:
+        values = [values.item() if isinstance(values, np.generic) else values] * n
+    else:
+        values = np.asarray(values)
+        if values.dtype.kind == "f":
+            values = values.astype(np.float64)
+        values = values.tolist()
+    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
+
+
+def _records(**columns) -> list[dict]:
+    """Rows of a dataset from equal-length columns (arrays or lists) and scalars."""
+    n = max((len(v) for v in columns.values() if np.ndim(v) > 0), default=1)
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*(_column(v, n) for v in columns.values()))]
+
+
+def _q(field: str, **extra) -> dict:
+    return {"field": field, "type": "quantitative", **extra}
+
+
+def _n(field: str, **extra) -> dict:
+    return {"field": field, "type": "nominal", **extra}
 
 
 def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
@@ -22,29 +53,37 @@ def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
 
     labels: title, subtitle, x, y, outline.
     """
-    m = float(np.nanmax(np.abs(np.concatenate([points.ravel(), outline.ravel()])))) * 1.1 or 1.0
-    axis = alt.Scale(domain=[-m, m], nice=False)
-    pts = pd.DataFrame({"u": points[:, 0], "v": points[:, 1]})
-    curve = pd.DataFrame({"u": outline[:, 0], "v": outline[:, 1], "i": np.arange(len(outline))})
-    dots = alt.Chart(pts).mark_circle(size=28, opacity=0.55, color=color).encode(
-        x=alt.X("u:Q", title=labels["x"], scale=axis, axis=alt.Axis(format=".1e", labelAngle=-30)),
-        y=alt.Y("v:Q", title=labels["y"], scale=axis, axis=alt.Axis(format=".1e")),
-        tooltip=[alt.Tooltip("u:Q", format=".3e"), alt.Tooltip("v:Q", format=".3e")])
-    line = alt.Chart(curve).mark_line(color="#222", strokeWidth=1.5, strokeDash=[4, 3]).encode(
-        x="u:Q", y="v:Q", order="i:Q", tooltip=[alt.Tooltip("u:Q", format=".3e", title=labels["outline"])])
-    return finish(alt.layer(line, dots), labels["title"], labels.get("subtitle"), height=size, width=size)
+    points, outline = np.asarray(points, dtype=np.float64), np.asarray(outline, dtype=np.float64)
+    values = np.abs(np.concatenate([points.ravel(), outline.ravel()]))
+    values = values[np.isfinite(values)]  # nan and inf are not drawn (null in the data)
+    m = (float(values.max()) if values.size else 0.0) * 1.1 or 1.0
+    axis = {"domain": [-m, m], "nice": False}
+    layers = [
+        {"data": {"name": "outline"}, "mark": {"type": "line", "color": "#222", "strokeDash": [4, 3],
+                                               "strokeWidth": 1.5},
+         "encoding": {"x": _q("u"), "y": _q("v"), "order": _q("i"),
+                      "tooltip": [_q("u", format=".3e", title=labels["outline"])]}},
+        {"data": {"name": "points"}, "mark": {"type": "circle", "color": color, "opacity": 0.55, "size": 28},
+         "encoding": {"x": _q("u", title=labels["x"], scale=axis, axis={"format": ".1e", "labelAngle": -30}),
+                      "y": _q("v", title=labels["y"], scale=axis, axis={"format": ".1e"}),
+                      "tooltip": [_q("u", format=".3e"), _q("v", format=".3e")]}},
+    ]
+    datasets = {"outline": _records(u=outline[:, 0], v=outline[:, 1], i=np.arange(len(outline))),
+                "points": _records(u=points[:, 0], v=points[:, 1])}
+    return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"),
+                  height=size, width=size)
 
 
 def hilbert_kappa_chart(n, kappa, labels: dict):
     """κ(Hₙ) on a log axis. labels: title, subtitle, x, y."""
-    df = pd.DataFrame({"n": n, "kappa": kappa})
-    base = alt.Chart(df).encode(
-        x=alt.X("n:Q", title=labels["x"], axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("kappa:Q", title=labels["y"], scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
-        tooltip=[alt.Tooltip("n:Q"), alt.Tooltip("kappa:Q", title="κ", format=".4e")])
-    return finish(base.mark_line(strokeWidth=3, color="#0072B2") + base.mark_point(filled=True, size=70,
-                                                                                    color="#0072B2"),
-                  labels["title"], labels.get("subtitle"), height=360)
+    enc = {"x": _q("n", title=labels["x"], axis={"tickMinStep": 1}),
+           "y": _q("kappa", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
+           "tooltip": [_q("n"), _q("kappa", title="κ", format=".4e")]}
+    spec = {"data": {"name": "kappa"},
+            "layer": [{"mark": {"type": "line", "color": "#0072B2", "strokeWidth": 3}, "encoding": enc},
+                      {"mark": {"type": "point", "color": "#0072B2", "filled": True, "size": 70}, "encoding": enc}],
+            "datasets": {"kappa": _records(n=n, kappa=np.asarray(kappa, dtype=np.float64))}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=360)
 
 
 def hilbert_digits_chart(n, log10_kappa, lost: dict, available: dict, labels: dict):
@@ -52,26 +91,30 @@ def hilbert_digits_chart(n, log10_kappa, lost: dict, available: dict, labels: di
 
     lost/available: {fmt: array / float}. labels: title, subtitle, x, y, rule, series, all_lost.
     """
-    rows = [pd.DataFrame({"n": n, "digits": np.minimum(log10_kappa, 18.0), "series": labels["rule"]})]
-    rows += [pd.DataFrame({"n": n, "digits": lost[f], "series": f}) for f in lost]
-    df = pd.concat(rows, ignore_index=True)
+    rows = _records(n=n, digits=np.minimum(np.asarray(log10_kappa, dtype=np.float64), 18.0), series=labels["rule"])
+    for f in lost:
+        rows += _records(n=n, digits=np.asarray(lost[f], dtype=np.float64), series=f)
     names = [labels["rule"], *lost]
     colors = ["#777", *("#D55E00" if f == "float32" else "#0072B2" for f in lost)]
-    base = alt.Chart(df).encode(
-        x=alt.X("n:Q", title=labels["x"], axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("digits:Q", title=labels["y"], scale=alt.Scale(domain=[0, 18])),
-        color=alt.Color("series:N", title=labels["series"], scale=alt.Scale(domain=names, range=colors)),
-        strokeDash=alt.StrokeDash("series:N", title=labels["series"], scale=alt.Scale(
-            domain=names, range=[[6, 4], *([1, 0] for _ in lost)])),
-        tooltip=[alt.Tooltip("series:N", title=labels["series"]), "n:Q",
-                 alt.Tooltip("digits:Q", format=".1f", title=labels["y"])])
-    caps = pd.DataFrame({"digits": [available[f] for f in lost],
-                         "label": [labels["all_lost"].format(fmt=f) for f in lost]})
-    rules = alt.Chart(caps).mark_rule(strokeDash=[2, 2], color="#999").encode(y="digits:Q")
-    text = alt.Chart(caps).mark_text(align="left", dx=4, dy=-7, fontSize=13, color="#555").encode(
-        y="digits:Q", x=alt.value(4), text="label:N")
-    return finish(alt.layer(rules, text, base.mark_line(strokeWidth=2.5), base.mark_point(filled=True, size=50)),
-                  labels["title"], labels.get("subtitle"), height=360)
+    enc = {"x": _q("n", title=labels["x"], axis={"tickMinStep": 1}),
+           "y": _q("digits", title=labels["y"], scale={"domain": [0, 18]}),
+           "color": _n("series", title=labels["series"], scale={"domain": names, "range": colors}),
+           "strokeDash": _n("series", title=labels["series"],
+                            scale={"domain": names, "range": [[6, 4], *([1, 0] for _ in lost)]}),
+           "tooltip": [_n("series", title=labels["series"]), _q("n"),
+                       _q("digits", format=".1f", title=labels["y"])]}
+    caps = _records(digits=[float(available[f]) for f in lost], label=[labels["all_lost"].format(fmt=f) for f in lost])
+    layers = [
+        {"data": {"name": "caps"}, "mark": {"type": "rule", "color": "#999", "strokeDash": [2, 2]},
+         "encoding": {"y": _q("digits")}},
+        {"data": {"name": "caps"}, "mark": {"type": "text", "align": "left", "color": "#555", "dx": 4, "dy": -7,
+                                            "fontSize": 13},
+         "encoding": {"y": _q("digits"), "x": {"value": 4}, "text": _n("label")}},
+        {"data": {"name": "digits"}, "mark": {"type": "line", "strokeWidth": 2.5}, "encoding": enc},
+        {"data": {"name": "digits"}, "mark": {"type": "point", "filled": True, "size": 50}, "encoding": enc},
+    ]
+    return framed({"layer": layers, "datasets": {"caps": caps, "digits": rows}}, labels["title"],
+                  labels.get("subtitle"), height=360)
 
 
 def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dict):
@@ -82,70 +125,75 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
     labels: title, subtitle, x, y, loss, method, step, eig, and one label per path key.
     """
     (cx, cy), h = window
+    cx, cy, h = float(cx), float(cy), float(h)
     gx, gy = np.meshgrid(xs, ys)
     # Only the cell centres and f travel to the browser; Vega derives the cell edges and √f. Cells overlap
     # by 2 % so no hairline gaps show between them.
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
-    heat = pd.DataFrame({"x": compact(gx.ravel(), 6), "y": compact(gy.ravel(), 6), "f": compact(Z.ravel(), 4)})
-    xsc = alt.Scale(domain=[cx - h, cx + h], nice=False)
-    ysc = alt.Scale(domain=[cy - h, cy + h], nice=False)
-    field = alt.Chart(heat).transform_calculate(
-        x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
-        level="sqrt(max(datum.f, 0))").mark_rect().encode(
-        x=alt.X("x0:Q", title=labels["x"], scale=xsc), x2="x1:Q", y=alt.Y("y0:Q", title=labels["y"], scale=ysc),
-        y2="y1:Q", color=alt.Color("level:Q", title=labels["loss"], scale=alt.Scale(scheme="blues", type="quantize",
-                                                                                    nice=True),
-                                   legend=alt.Legend(orient="right", format=".2g")),
-        tooltip=[alt.Tooltip("f:Q", title="f", format=".4g")])
-    frames = []
+    heat = _records(x=compact(gx.ravel(), 6), y=compact(gy.ravel(), 6), f=compact(Z.ravel(), 4))
+    xsc = {"domain": [cx - h, cx + h], "nice": False}
+    ysc = {"domain": [cy - h, cy + h], "nice": False}
+    field = {"data": {"name": "heat"}, "mark": {"type": "rect"},
+             "transform": [{"calculate": f"datum.x - {dx!r}", "as": "x0"},
+                           {"calculate": f"datum.x + {dx!r}", "as": "x1"},
+                           {"calculate": f"datum.y - {dy!r}", "as": "y0"},
+                           {"calculate": f"datum.y + {dy!r}", "as": "y1"},
+                           {"calculate": "sqrt(max(datum.f, 0))", "as": "level"}],
+             "encoding": {"x": _q("x0", title=labels["x"], scale=xsc), "x2": {"field": "x1"},
+                          "y": _q("y0", title=labels["y"], scale=ysc), "y2": {"field": "y1"},
+                          "color": _q("level", title=labels["loss"],
+                                      scale={"scheme": "blues", "type": "quantize", "nice": True},
+                                      legend={"orient": "right", "format": ".2g"}),
+                          "tooltip": [_q("f", title="f", format=".4g")]}}
+    rows = []
     for key, pts in paths.items():
         idx, p = thin(np.asarray(pts, dtype=float), MAX_PATH_POINTS)
         ok = np.all(np.isfinite(p), axis=1)
-        frames.append(pd.DataFrame({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "key": key,
-                                    "method": labels[key]}))
-    df = pd.concat(frames, ignore_index=True)
+        rows += _records(x=p[ok, 0], y=p[ok, 1], step=idx[ok], key=key, method=labels[key])
     names = [labels[k] for k in paths]
-    palette = alt.Scale(domain=names, range=[PATH_COLORS[k] for k in paths])
-    color = alt.Color("method:N", title=labels["method"], scale=palette)
-    tip = [alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["step"]),
-           alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("y:Q", format=".4g")]
-    lines = alt.Chart(df).mark_line(strokeWidth=2.5, clip=True).encode(
-        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), detail="key:N", order="step:Q",
-        color=alt.Color("method:N", scale=palette, legend=None),  # the points' legend covers both
-        tooltip=tip)
-    dots = alt.Chart(df).mark_point(filled=True, size=55, clip=True).encode(
-        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=color, tooltip=tip)
-    vec = pd.DataFrame({"x": [center[0]] * 2, "y": [center[1]] * 2, "x2": center[0] + eigvecs[0],
-                        "y2": center[1] + eigvecs[1], "name": [labels["eig_min"], labels["eig_max"]]})
-    arrows = alt.Chart(vec).mark_rule(strokeWidth=4, color="#111", clip=True).encode(
-        x="x:Q", y="y:Q", x2="x2:Q", y2="y2:Q", tooltip=[alt.Tooltip("name:N", title=labels["eig"])])
-    tips = alt.Chart(vec).mark_text(fontSize=15, fontWeight="bold", color="#111", dx=8, dy=-8,
-                                    align="left").encode(x="x2:Q", y="y2:Q", text="name:N")
+    palette = {"domain": names, "range": [PATH_COLORS[k] for k in paths]}
+    tip = [_n("method", title=labels["method"]), _q("step", title=labels["step"]), _q("x", format=".4g"),
+           _q("y", format=".4g")]
+    xy = {"x": _q("x", scale=xsc), "y": _q("y", scale=ysc)}
+    lines = {"data": {"name": "paths"}, "mark": {"type": "line", "clip": True, "strokeWidth": 2.5},
+             "encoding": {**xy, "detail": _n("key"), "order": _q("step"),
+                          "color": _n("method", scale=palette, legend=None),  # the points' legend covers both
+                          "tooltip": tip}}
+    dots = {"data": {"name": "paths"}, "mark": {"type": "point", "clip": True, "filled": True, "size": 55},
+            "encoding": {**xy, "color": _n("method", title=labels["method"], scale=palette), "tooltip": tip}}
+    ev = np.asarray(eigvecs, dtype=np.float64)
+    c0, c1 = float(center[0]), float(center[1])
+    vec = _records(x=[c0, c0], y=[c1, c1], x2=c0 + ev[0], y2=c1 + ev[1], name=[labels["eig_min"], labels["eig_max"]])
+    arrows = {"data": {"name": "eig"}, "mark": {"type": "rule", "clip": True, "color": "#111", "strokeWidth": 4},
+              "encoding": {"x": _q("x"), "y": _q("y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                           "tooltip": [_n("name", title=labels["eig"])]}}
+    tips = {"data": {"name": "eig"}, "mark": {"type": "text", "align": "left", "color": "#111", "dx": 8, "dy": -8,
+                                              "fontSize": 15, "fontWeight": "bold"},
+            "encoding": {"x": _q("x2"), "y": _q("y2"), "text": _n("name")}}
     # Square and fixed-size, so equal units look equal: ellipses keep their shape, eigenvectors look orthogonal.
-    return finish(alt.layer(field, arrows, tips, lines, dots), labels["title"], labels.get("subtitle"),
-                  height=560, width=560)
+    spec = {"layer": [field, arrows, tips, lines, dots], "datasets": {"heat": heat, "eig": vec, "paths": rows}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=560, width=560)
 
 
 def loss_chart(curves: dict, labels: dict):
     """Loss over steps on a log axis. curves: {key: losses}; labels: title, subtitle, x, y, method, keys."""
-    frames = []
+    rows = []
     for key, losses in curves.items():
         losses = np.asarray(losses, dtype=float)
         idx, vals = thin(losses[:, None], MAX_PATH_POINTS)
         vals = vals[:, 0]
         ok = np.isfinite(vals)
-        frames.append(pd.DataFrame({"step": idx[ok], "loss": np.maximum(vals[ok], LOSS_FLOOR),
-                                    "method": labels[key]}))
-    df = pd.concat(frames, ignore_index=True)
+        rows += _records(step=idx[ok], loss=np.maximum(vals[ok], LOSS_FLOOR), method=labels[key])
     names = [labels[k] for k in curves]
-    return finish(alt.Chart(df).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=20)).encode(
-        x=alt.X("step:Q", title=labels["x"]),
-        y=alt.Y("loss:Q", title=labels["y"], scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
-        color=alt.Color("method:N", title=labels["method"],
-                        scale=alt.Scale(domain=names, range=[PATH_COLORS[k] for k in curves])),
-        tooltip=[alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["x"]),
-                 alt.Tooltip("loss:Q", format=".4e", title=labels["y"])]),
-        labels["title"], labels.get("subtitle"), height=360)
+    spec = {"data": {"name": "loss"}, "mark": {"type": "line", "strokeWidth": 2.5, "point": {"size": 20}},
+            "encoding": {"x": _q("step", title=labels["x"]),
+                         "y": _q("loss", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
+                         "color": _n("method", title=labels["method"],
+                                     scale={"domain": names, "range": [PATH_COLORS[k] for k in curves]}),
+                         "tooltip": [_n("method", title=labels["method"]), _q("step", title=labels["x"]),
+                                     _q("loss", format=".4e", title=labels["y"])]},
+            "datasets": {"loss": rows}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=360)
 
 
 def lr_chart(limits: dict, lr: float, labels: dict):
@@ -153,25 +201,34 @@ def lr_chart(limits: dict, lr: float, labels: dict):
 
     labels: title, x, inverse, optimal, divergence, current, diverges.
     """
-    top = max(lr, limits["divergence"]) * 1.25
-    xsc = alt.Scale(domain=[0, top], nice=False)
-    marks = pd.DataFrame({"lr": [limits["inverse"], limits["optimal"], limits["divergence"]],
-                          "name": [labels["inverse"], labels["optimal"], labels["divergence"]],
-                          "row": [1.0, 2.0, 3.0], "base": 0.0})  # labels on three rows: close marks never overlap
-    ysc = alt.Scale(domain=[0, 3.6], nice=False)
-    zone = alt.Chart(pd.DataFrame({"a": [limits["divergence"]], "b": [top], "t": [labels["diverges"]]})).mark_rect(
-        color="#E69F00", opacity=0.3).encode(x=alt.X("a:Q", title=labels["x"], scale=xsc), x2="b:Q",
-                                             tooltip=[alt.Tooltip("t:N", title=labels["x"])])
-    rules = alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[4, 3], color="#333").encode(
-        x=alt.X("lr:Q", scale=xsc), y=alt.Y("base:Q", scale=ysc, axis=None), y2="row:Q",
-        tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
-    text = alt.Chart(marks).mark_text(align="left", dx=5, fontSize=14).encode(
-        x=alt.X("lr:Q", scale=xsc), y=alt.Y("row:Q", scale=ysc, axis=None), text="name:N")
-    now = alt.Chart(pd.DataFrame({"lr": [lr], "name": [labels["current"]], "row": [0.35]})).mark_point(
-        shape="triangle-up", size=500, filled=True, color="#D55E00").encode(
-        x=alt.X("lr:Q", scale=xsc), y=alt.Y("row:Q", scale=ysc, axis=None),
-        tooltip=["name:N", alt.Tooltip("lr:Q", format=".4g")])
-    return finish(alt.layer(zone, rules, text, now), labels["title"], None, height=170)
+    lr = float(lr)
+    divergence = float(limits["divergence"])
+    top = max(lr, divergence) * 1.25
+    xsc = {"domain": [0, top], "nice": False}
+    ysc = {"domain": [0, 3.6], "nice": False}
+    tip = [_n("name"), _q("lr", format=".4g")]
+    layers = [
+        {"data": {"name": "zone"}, "mark": {"type": "rect", "color": "#E69F00", "opacity": 0.3},
+         "encoding": {"x": _q("a", title=labels["x"], scale=xsc), "x2": {"field": "b"},
+                      "tooltip": [_n("t", title=labels["x"])]}},
+        {"data": {"name": "marks"}, "mark": {"type": "rule", "color": "#333", "strokeDash": [4, 3], "strokeWidth": 2},
+         "encoding": {"x": _q("lr", scale=xsc), "y": _q("base", scale=ysc, axis=None), "y2": {"field": "row"},
+                      "tooltip": tip}},
+        {"data": {"name": "marks"}, "mark": {"type": "text", "align": "left", "dx": 5, "fontSize": 14},
+         "encoding": {"x": _q("lr", scale=xsc), "y": _q("row", scale=ysc, axis=None), "text": _n("name")}},
+        {"data": {"name": "now"}, "mark": {"type": "point", "color": "#D55E00", "filled": True, "shape": "triangle-up",
+                                           "size": 500},
+         "encoding": {"x": _q("lr", scale=xsc), "y": _q("row", scale=ysc, axis=None), "tooltip": tip}},
+    ]
+    datasets = {
+        "zone": _records(a=[divergence], b=[top], t=[labels["diverges"]]),
+        # labels on three rows: close marks never overlap
+        "marks": _records(lr=[float(limits["inverse"]), float(limits["optimal"]), divergence],
+                          name=[labels["inverse"], labels["optimal"], labels["divergence"]],
+                          row=[1.0, 2.0, 3.0], base=0.0),
+        "now": _records(lr=[lr], name=[labels["current"]], row=[0.35]),
+    }
+    return framed({"layer": layers, "datasets": datasets}, labels["title"], None, height=170)
 
 
 def iterations_chart(kappas, measured, theory, current_kappa: float, labels: dict):
@@ -179,19 +236,23 @@ def iterations_chart(kappas, measured, theory, current_kappa: float, labels: dic
 
     labels: title, subtitle, x, y, measured, theory, series, current.
     """
-    df = pd.concat([pd.DataFrame({"kappa": kappas, "steps": np.maximum(measured, 1), "series": labels["measured"]}),
-                    pd.DataFrame({"kappa": kappas, "steps": np.maximum(theory, 1), "series": labels["theory"]})])
+    kappas = np.asarray(kappas, dtype=np.float64)
+    rows = (_records(kappa=kappas, steps=np.maximum(np.asarray(measured, dtype=np.float64), 1),
+                     series=labels["measured"])
+            + _records(kappa=kappas, steps=np.maximum(np.asarray(theory, dtype=np.float64), 1),
+                       series=labels["theory"]))
     names = [labels["measured"], labels["theory"]]
-    base = alt.Chart(df).encode(
-        x=alt.X("kappa:Q", title=labels["x"], scale=alt.Scale(type="log")),
-        y=alt.Y("steps:Q", title=labels["y"], scale=alt.Scale(type="log")),
-        color=alt.Color("series:N", title=labels["series"], scale=alt.Scale(domain=names,
-                                                                            range=["#D55E00", "#333"])),
-        strokeDash=alt.StrokeDash("series:N", title=labels["series"],
-                                  scale=alt.Scale(domain=names, range=[[1, 0], [6, 4]])),
-        tooltip=[alt.Tooltip("series:N", title=labels["series"]), alt.Tooltip("kappa:Q", format=".3g", title="κ"),
-                 alt.Tooltip("steps:Q", format=".0f", title=labels["y"])])
-    now = alt.Chart(pd.DataFrame({"kappa": [current_kappa], "label": [labels["current"]]})).mark_rule(
-        strokeWidth=2, color="#0072B2").encode(x="kappa:Q", tooltip=["label:N"])
-    return finish(alt.layer(base.mark_line(strokeWidth=2.5), base.mark_point(filled=True, size=40), now),
-                  labels["title"], labels.get("subtitle"), height=360)
+    enc = {"x": _q("kappa", title=labels["x"], scale={"type": "log"}),
+           "y": _q("steps", title=labels["y"], scale={"type": "log"}),
+           "color": _n("series", title=labels["series"], scale={"domain": names, "range": ["#D55E00", "#333"]}),
+           "strokeDash": _n("series", title=labels["series"], scale={"domain": names, "range": [[1, 0], [6, 4]]}),
+           "tooltip": [_n("series", title=labels["series"]), _q("kappa", format=".3g", title="κ"),
+                       _q("steps", format=".0f", title=labels["y"])]}
+    layers = [
+        {"data": {"name": "steps"}, "mark": {"type": "line", "strokeWidth": 2.5}, "encoding": enc},
+        {"data": {"name": "steps"}, "mark": {"type": "point", "filled": True, "size": 40}, "encoding": enc},
+        {"data": {"name": "now"}, "mark": {"type": "rule", "color": "#0072B2", "strokeWidth": 2},
+         "encoding": {"x": _q("kappa"), "tooltip": [_n("label")]}},
+    ]
+    datasets = {"steps": rows, "now": _records(kappa=[float(current_kappa)], label=[labels["current"]])}
+    return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=360)
