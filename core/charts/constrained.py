@@ -1,13 +1,15 @@
 """Charts of the constrained-optimization page: f as grey bands, the infeasible region faded, constraint
-boundaries, x* with the KKT force balance −∇f = Σλᵢ∇gᵢ drawn as arrows, and gradient-descent paths."""
+boundaries, x* with the KKT force balance −∇f = Σλᵢ∇gᵢ drawn as arrows, and gradient-descent paths.
+
+`kkt_map` writes its Vega-Lite spec as a dict (`style.framed`): Altair took 150–300 ms to build it."""
 from __future__ import annotations
 
-import altair as alt
-import numpy as np
-import pandas as pd
+import math
 
-from core.charts.landscape import band_layer
-from core.charts.style import attach, compact, finish, thin
+import numpy as np
+
+from core.charts.landscape import band_layer_dict, cell_edges, grid_points, records, records_of
+from core.charts.style import compact, framed, thin
 
 __all__ = ["circle_points", "line_points", "cusp_points", "kkt_map", "MAP_SIZE", "SMALL_MAP"]
 
@@ -39,21 +41,28 @@ def cusp_points(ymax: float, n: int = 121) -> np.ndarray:
     return np.column_stack([np.abs(y) ** (2.0 / 3.0), y])
 
 
-def _arrow_frame(arrows: list, span: float) -> pd.DataFrame:
+def _q(field: str, **extra) -> dict:
+    return {"field": field, "type": "quantitative", **extra}
+
+
+def _arrow_rows(arrows: list, span: float) -> list[dict]:
     """Arrows {x, y, dx, dy, name, colour, width} scaled together (the longest ARROW_SHARE of the span),
     with a head angle for a triangle mark (0° = up, clockwise, as Vega rotates shapes)."""
     rows = [a for a in arrows if np.all(np.isfinite([a["x"], a["y"], a["dx"], a["dy"]]))]
     lengths = [float(np.hypot(a["dx"], a["dy"])) for a in rows]
     top = max(lengths, default=0.0)
     if top == 0.0:
-        return pd.DataFrame(columns=["x", "y", "x2", "y2", "name", "angle", "width", "value"])
+        return []
     k = ARROW_SHARE * span / top
-    df = pd.DataFrame([{"x": a["x"] + k * a.get("ox", 0.0), "y": a["y"] + k * a.get("oy", 0.0),
-                        "name": a["name"], "width": a.get("width", 3.0), "value": a.get("value", ""),
-                        "dx": k * a["dx"], "dy": k * a["dy"]} for a, n in zip(rows, lengths) if n > 0])
-    df["x2"], df["y2"] = df["x"] + df["dx"], df["y"] + df["dy"]
-    df["angle"] = np.degrees(np.arctan2(df["dx"], df["dy"]))  # equal axes: data angle = screen angle
-    return df
+    out = []
+    for a, n in zip(rows, lengths):
+        if n > 0:
+            x, y = float(a["x"]) + k * float(a.get("ox", 0.0)), float(a["y"]) + k * float(a.get("oy", 0.0))
+            dx, dy = k * float(a["dx"]), k * float(a["dy"])
+            out.append({"x": x, "y": y, "name": a["name"], "width": a.get("width", 3.0), "value": a.get("value", ""),
+                        "dx": dx, "dy": dy, "x2": x + dx, "y2": y + dy,
+                        "angle": math.degrees(math.atan2(dx, dy))})  # equal axes: data angle = screen angle
+    return records_of(out)
 
 
 def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, labels: dict,
@@ -67,77 +76,82 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     in the same units, so λ∇g arrows can be chained tip to tail); paths: {name: (k×2 iterates, dash)}.
     Every line, arrow, path and point gets its colour from one legend (``colours``: {name: colour}).
     labels: title, subtitle, x, y, f, infeasible, legend, colours, and optionally legend_orient ("right").
+    Datasets: heat, shade, lines, arrows, points_<kind>.
     """
-    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
-    gx, gy = np.meshgrid(xs, ys)
+    bands, xsc, ysc, heat = band_layer_dict(xs, ys, Z, labels)
+    gx, gy = grid_points(xs, ys)  # rounded (`compact`)
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51
     out = ~np.asarray(feasible, dtype=bool)
-    shade = pd.DataFrame({"x": compact(gx[out], 6), "y": compact(gy[out], 6)})
-    fade = alt.Chart(alt.Data(name="shade")).transform_calculate(
-        x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
-    ).mark_rect(color="#ffffff", opacity=0.72).encode(x=alt.X("x0:Q", scale=xsc), x2="x1:Q",
-                                                       y=alt.Y("y0:Q", scale=ysc), y2="y1:Q")
+    datasets = {"heat": heat, "shade": records({"x": gx[out], "y": gy[out]})}
+    fade = {"data": {"name": "shade"}, "transform": cell_edges(dx, dy),
+            "mark": {"type": "rect", "color": "#ffffff", "opacity": 0.72},
+            "encoding": {"x": _q("x0", scale=xsc), "x2": {"field": "x1"}, "y": _q("y0", scale=ysc),
+                         "y2": {"field": "y1"}}}
     colours = labels["colours"]
     names = list(colours)
-    palette = alt.Scale(domain=names, range=[colours[n] for n in names])
-    legend = alt.Legend(orient=labels.get("legend_orient", "bottom"), columns=1 if labels.get(
-        "legend_orient") == "right" else 2, labelLimit=320, symbolStrokeWidth=4)
-    colour = alt.Color("name:N", title=labels["legend"], sort=names, scale=palette, legend=legend)
-    quiet = alt.Color("name:N", sort=names, scale=palette, legend=None)
+    palette = {"domain": names, "range": [colours[n] for n in names]}
+    right = labels.get("legend_orient") == "right"
+    legend = {"orient": labels.get("legend_orient", "bottom"), "columns": 1 if right else 2, "labelLimit": 320,
+              "symbolStrokeWidth": 4}
+    colour = {"field": "name", "type": "nominal", "title": labels["legend"], "sort": names, "scale": palette,
+              "legend": legend}
+    quiet = {"field": "name", "type": "nominal", "sort": names, "scale": palette, "legend": None}
     span = float(xs[-1] - xs[0])
-    layers = [bands, fade]
-    named = {}  # every frame goes to the spec's top-level datasets: Altair deep-copies inline data at each step
+    xy = {"x": _q("x", scale=xsc), "y": _q("y", scale=ysc)}
+    overlays = []
 
     lines = []
     for pts, name, dash in boundaries:
         p = np.asarray(pts, dtype=float)
-        lines.append(pd.DataFrame({"x": compact(p[:, 0], 6), "y": compact(p[:, 1], 6), "i": np.arange(len(p)),
-                                   "name": name, "dash": str(dash)}))
+        lines += records({"x": compact(p[:, 0], 6), "y": compact(p[:, 1], 6), "i": np.arange(len(p)),
+                          "name": name, "dash": str(dash)})
     for name, (pts, dash) in (paths or {}).items():
         idx, p = thin(np.asarray(pts, dtype=float), MAX_PATH_POINTS)
         ok = np.all(np.isfinite(p), axis=1) & np.all(np.abs(p) < 1e6, axis=1)
-        lines.append(pd.DataFrame({"x": compact(p[ok, 0], 6), "y": compact(p[ok, 1], 6), "i": idx[ok],
-                                   "name": name, "dash": str(dash)}))
-    if lines:
-        ldf = pd.concat(lines, ignore_index=True)
-        dashes = {n: d for n, d in zip(ldf["name"], ldf["dash"])}
-        dash_scale = alt.Scale(domain=list(dashes), range=[_dash(d) for d in dashes.values()])
-        named["lines"] = ldf
-        layers.append(alt.Chart(alt.Data(name="lines")).mark_line(strokeWidth=3, clip=True).encode(
-            x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), order="i:Q", detail="name:N", color=colour,
-            strokeDash=alt.StrokeDash("name:N", scale=dash_scale, legend=None),
-            tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("x:Q", format=".4g"),
-                     alt.Tooltip("y:Q", format=".4g")]))
+        lines += records({"x": compact(p[ok, 0], 6), "y": compact(p[ok, 1], 6), "i": idx[ok], "name": name,
+                          "dash": str(dash)})
+    if boundaries or paths:
+        dashes = {r["name"]: r["dash"] for r in lines}
+        datasets["lines"] = lines
+        overlays.append({"data": {"name": "lines"}, "mark": {"type": "line", "clip": True, "strokeWidth": 3},
+                         "encoding": {**xy, "order": _q("i"), "detail": {"field": "name", "type": "nominal"},
+                                      "color": colour,
+                                      "strokeDash": {"field": "name", "type": "nominal", "legend": None, "scale": {
+                                          "domain": list(dashes), "range": [_dash(d) for d in dashes.values()]}},
+                                      "tooltip": [{"field": "name", "type": "nominal", "title": " "},
+                                                  _q("x", format=".4g"), _q("y", format=".4g")]}})
 
-    adf = _arrow_frame(arrows, span)
-    if len(adf):
-        named["arrows"] = adf
-        tip = [alt.Tooltip("name:N", title=" "), alt.Tooltip("value:N", title=" ")]
-        layers.append(alt.Chart(alt.Data(name="arrows")).mark_rule(clip=True, opacity=0.9).encode(
-            x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), x2="x2:Q", y2="y2:Q", color=colour,
-            strokeWidth=alt.StrokeWidth("width:Q", scale=None), tooltip=tip))
-        layers.append(alt.Chart(alt.Data(name="arrows")).mark_point(shape="triangle", size=170, filled=True, opacity=1,
-                                                clip=True).encode(
-            x=alt.X("x2:Q", scale=xsc), y=alt.Y("y2:Q", scale=ysc), angle=alt.Angle("angle:Q", scale=None),
-            color=quiet, tooltip=tip))
+    arrow_rows = _arrow_rows(arrows, span)
+    if arrow_rows:
+        datasets["arrows"] = arrow_rows
+        tip = [{"field": "name", "type": "nominal", "title": " "}, {"field": "value", "type": "nominal", "title": " "}]
+        overlays.append({"data": {"name": "arrows"}, "mark": {"type": "rule", "clip": True, "opacity": 0.9},
+                         "encoding": {**xy, "x2": {"field": "x2"}, "y2": {"field": "y2"}, "color": colour,
+                                      "strokeWidth": _q("width", scale=None), "tooltip": tip}})
+        overlays.append({"data": {"name": "arrows"},
+                         "mark": {"type": "point", "clip": True, "filled": True, "opacity": 1, "shape": "triangle",
+                                  "size": 170},
+                         "encoding": {"x": _q("x2", scale=xsc), "y": _q("y2", scale=ysc),
+                                      "angle": _q("angle", scale=None), "color": quiet, "tooltip": tip}})
 
     if points:
-        pdf = pd.DataFrame(points)
+        rows = records_of(points)
         for kind, shape in _POINT_SHAPES.items():
-            sub = pdf[pdf["kind"] == kind]
-            if len(sub):
-                named[f"points_{kind}"] = sub
-                layers.append(alt.Chart(alt.Data(name=f"points_{kind}")).mark_point(
-                    shape=shape, size=260 if kind != "end" else 150, filled=True, stroke="#000", strokeWidth=1.2,
-                    opacity=1, clip=True).encode(
-                    x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), color=colour,
-                    tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("x:Q", format=".5g"),
-                             alt.Tooltip("y:Q", format=".5g")]))
+            sub = [r for r in rows if r.get("kind") == kind]
+            if sub:
+                datasets[f"points_{kind}"] = sub
+                overlays.append({"data": {"name": f"points_{kind}"},
+                                 "mark": {"type": "point", "clip": True, "filled": True, "opacity": 1, "shape": shape,
+                                          "size": 260 if kind != "end" else 150, "stroke": "#000",
+                                          "strokeWidth": 1.2},
+                                 "encoding": {**xy, "color": colour,
+                                              "tooltip": [{"field": "name", "type": "nominal", "title": " "},
+                                                          _q("x", format=".5g"), _q("y", format=".5g")]}})
 
     # One shared colour scale (one legend) for everything drawn on top; the grey bands keep their own.
-    chart = alt.layer(*layers[:2], alt.layer(*layers[2:])).resolve_scale(color="independent")
-    return attach(finish(chart, labels["title"], labels.get("subtitle"), height=size, width=size,
-                         wrap=labels.get("wrap")), heat=heat, shade=shade, **named)
+    spec = {"layer": [bands, fade, {"layer": overlays}], "resolve": {"scale": {"color": "independent"}},
+            "datasets": datasets}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=size, width=size, wrap=labels.get("wrap"))
 
 
 def _dash(text: str) -> list:

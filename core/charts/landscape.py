@@ -1,14 +1,22 @@
-"""Charts of 2-D loss landscapes: banded maps with critical points, paths and arrows; slices; curves."""
+"""Charts of 2-D loss landscapes: banded maps with critical points, paths and arrows; slices; curves.
+
+Every builder writes its Vega-Lite spec as a dict (`style.framed`): Altair took 50–300 ms to build these
+layered maps (deep copies, validation, data conversion), the dicts take a few ms. The data goes in named
+top-level datasets, so moving a slider changes only the datasets, not the spec's structure.
+"""
 from __future__ import annotations
+
+import math
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import attach, compact, finish, thin
+from core.charts.style import compact, framed, thin
 
-__all__ = ["band_layer", "landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart",
-           "KIND_STYLE", "MAX_PATH_POINTS"]
+__all__ = ["band_layer", "band_layer_dict", "landscape_map", "slices_chart", "curves_chart", "fraction_histogram",
+           "chain_chart", "records", "records_of", "cell_edges", "compact_fast", "grid_points", "KIND_STYLE",
+           "MAX_PATH_POINTS"]
 
 MAX_PATH_POINTS = 150  # per path on a map; curves keep more (CURVE_POINTS)
 CURVE_POINTS = 400
@@ -18,8 +26,86 @@ KIND_STYLE = {"minimum": ("#009E73", "circle"), "maximum": ("#D55E00", "triangle
 MAP_SIZE = 560
 
 
+def _q(field: str, **extra) -> dict:
+    return {"field": field, "type": "quantitative", **extra}
+
+
+def _n(field: str, **extra) -> dict:
+    return {"field": field, "type": "nominal", **extra}
+
+
+def _column(values, n: int) -> list:
+    """One column as plain Python values; non-finite floats become None (null), as Altair's sanitizing did."""
+    if isinstance(values, str | bool | int | float | np.generic) or values is None:
+        value = values.item() if isinstance(values, np.generic) else values
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        return [value] * n
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        out = arr.astype(np.float64).tolist()
+        if not np.isfinite(arr).all():
+            out = [v if math.isfinite(v) else None for v in out]
+        return out
+    if arr.dtype.kind in "iub":
+        return arr.tolist()
+    return [_plain(v) for v in arr.tolist()]
+
+
+def _plain(v):
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def records(columns: dict) -> list[dict]:
+    """Rows (dicts) from equal-length columns (arrays, lists or one scalar for every row), ready for JSON."""
+    sizes = [len(v) for v in columns.values() if not isinstance(v, str | bool | int | float | np.generic)
+             and v is not None]
+    n = max(sizes, default=1)
+    names = list(columns)
+    cols = [_column(columns[k], n) for k in names]
+    return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+def records_of(dicts: list) -> list[dict]:
+    """Rows from a list of dicts with the keys of all of them (missing ones null, as a DataFrame would have)."""
+    keys = list(dict.fromkeys(k for d in dicts for k in d))
+    return [{k: _plain(d.get(k, np.nan)) for k in keys} for d in dicts]
+
+
+def compact_fast(values, digits: int = 4) -> np.ndarray:
+    """`style.compact`, the same values, in half the time (Python's own formatting of the joined values)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if not v.size:
+        return v
+    return np.array((f"%.{digits}g " * v.size % tuple(v.tolist())).split(), dtype=np.float64)
+
+
+def grid_points(xs, ys):
+    """The grid's points (rows follow y), rounded as `compact(…, 6)` would round them, axis by axis."""
+    return np.meshgrid(compact(xs, 6), compact(ys, 6))
+
+
+def _cells(xs, ys, Z):
+    """Cell centres and f of the finite cells (rounded, `compact`) and the half cell size (+2 % overlap)."""
+    gx, gy = grid_points(xs, ys)
+    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
+    ok = np.isfinite(Z)
+    return gx[ok], gy[ok], compact_fast(np.asarray(Z)[ok], 4), dx, dy
+
+
+def cell_edges(dx: float, dy: float) -> list:
+    """Vega computes each cell's edges from its centre."""
+    return [{"calculate": f"datum.x - {dx!r}", "as": "x0"}, {"calculate": f"datum.x + {dx!r}", "as": "x1"},
+            {"calculate": f"datum.y - {dy!r}", "as": "y0"}, {"calculate": f"datum.y + {dy!r}", "as": "y1"}]
+
+
 def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85):
-    """The banded background of a map: f in ``count`` equal-area (quantile) colour bands, so any range reads.
+    """The banded background of a map as an Altair layer (for the maps still built with Altair; see
+    `band_layer_dict` for the same layer as a dict): f in ``count`` equal-area (quantile) colour bands.
 
     Only cell centres and f travel to the browser, rounded (`compact`) and as the named dataset "heat" (pass the
     returned frame to `attach`); Vega derives the cell edges, which overlap by 2 % so no hairline gaps show.
@@ -27,10 +113,8 @@ def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, o
     """
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
     xsc, ysc = alt.Scale(domain=[x0, x1], nice=False), alt.Scale(domain=[y0, y1], nice=False)
-    gx, gy = np.meshgrid(xs, ys)
-    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
-    ok = np.isfinite(Z)
-    heat = pd.DataFrame({"x": compact(gx[ok], 6), "y": compact(gy[ok], 6), "f": compact(Z[ok], 4)})
+    cx, cy, f, dx, dy = _cells(xs, ys, Z)
+    heat = pd.DataFrame({"x": cx, "y": cy, "f": f})
     bands = alt.Chart(alt.Data(name="heat")).transform_calculate(
         x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
     ).mark_rect(opacity=opacity).encode(
@@ -44,6 +128,25 @@ def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, o
     return bands, xsc, ysc, heat
 
 
+def band_layer_dict(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85):
+    """`band_layer` as a Vega-Lite layer dict. Returns (layer, x scale, y scale, heat rows): put the rows in the
+    spec's ``datasets`` as "heat", and use the scales (dicts) for every layer drawn on top."""
+    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
+    xsc, ysc = {"domain": [x0, x1], "nice": False}, {"domain": [y0, y1], "nice": False}
+    cx, cy, f, dx, dy = _cells(xs, ys, Z)
+    heat = records({"x": cx, "y": cy, "f": f})
+    axis = {"tickCount": 8, "labelFlush": True}
+    layer = {"data": {"name": "heat"}, "transform": cell_edges(dx, dy), "mark": {"type": "rect", "opacity": opacity},
+             "encoding": {
+                 "x": _q("x0", title=labels["x"], scale=xsc, axis=axis), "x2": {"field": "x1"},
+                 "y": _q("y0", title=labels["y"], scale=ysc, axis=axis), "y2": {"field": "y1"},
+                 "color": _q("f", title=labels["f"],
+                             scale={"type": "quantile", "scheme": {"name": scheme, "count": count}},
+                             legend={"orient": "right", "type": "symbol", "format": ".3g", "symbolType": "square"}),
+                 "tooltip": [_q("x", format=".3f"), _q("y", format=".3f"), _q("f", format=".4g")]}}
+    return layer, xsc, ysc, heat
+
+
 def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=None, marker=None):
     """A square map of f in equal-area colour bands (any function, any range), with overlays.
 
@@ -51,126 +154,153 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
     paths: {name: (points (k×2), colour)}; arrows: list of dicts {x, y, x2, y2, name, colour};
     marker: (x, y) of a selected point. labels: title, subtitle, x, y, f, kind, kinds {kind: text},
     method, step, arrow.
+    Datasets: heat, paths, arrows, critical, marker.
     """
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels, scheme="blues", count=8, opacity=1.0)
-    layers = [bands]
+    bands, xsc, ysc, heat = band_layer_dict(xs, ys, Z, labels, scheme="blues", count=8, opacity=1.0)
+    layers, datasets = [bands], {"heat": heat}
+    xy = {"x": _q("x", scale=xsc), "y": _q("y", scale=ysc)}
     if paths:
-        frames = []
+        rows = []
         for name, (pts, _) in paths.items():
             idx, p = thin(np.asarray(pts, dtype=float), MAX_PATH_POINTS)
             ok = np.all(np.isfinite(p), axis=1)
-            frames.append(pd.DataFrame({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "method": name}))
-        df = pd.concat(frames, ignore_index=True)
-        palette = alt.Scale(domain=list(paths), range=[c for _, c in paths.values()])
-        tip = [alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["step"]),
-               alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("y:Q", format=".4g")]
-        layers.append(alt.Chart(df).mark_line(strokeWidth=2.5, clip=True).encode(
-            x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), detail="method:N", order="step:Q",
-            stroke=alt.Stroke("method:N", scale=palette, legend=None), tooltip=tip))
-        layers.append(alt.Chart(df).mark_circle(size=30, clip=True).encode(
-            x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc),
-            color=alt.Color("method:N", title=labels["method"], scale=palette,
-                            legend=alt.Legend(orient="right", labelLimit=260)), tooltip=tip))
+            rows += records({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "method": name})
+        datasets["paths"] = rows
+        palette = {"domain": list(paths), "range": [c for _, c in paths.values()]}
+        tip = [_n("method", title=labels["method"]), _q("step", title=labels["step"]), _q("x", format=".4g"),
+               _q("y", format=".4g")]
+        layers.append({"data": {"name": "paths"}, "mark": {"type": "line", "clip": True, "strokeWidth": 2.5},
+                       "encoding": {**xy, "detail": _n("method"), "order": _q("step"),
+                                    "stroke": _n("method", scale=palette, legend=None), "tooltip": tip}})
+        layers.append({"data": {"name": "paths"}, "mark": {"type": "circle", "clip": True, "size": 30},
+                       "encoding": {**xy, "color": _n("method", title=labels["method"], scale=palette,
+                                                      legend={"orient": "right", "labelLimit": 260}),
+                                    "tooltip": tip}})
     if arrows:
-        adf = pd.DataFrame(arrows)
+        rows = records_of(arrows)
         # Arrow heads point along the arrow on screen (0° = up, clockwise), in this square map's scales.
         sx, sy = MAP_SIZE / (x1 - x0), MAP_SIZE / (y1 - y0)
-        adf["angle"] = np.degrees(np.arctan2((adf["x2"] - adf["x"]) * sx, (adf["y2"] - adf["y"]) * sy))
-        layers.append(alt.Chart(adf).mark_rule(strokeWidth=4, clip=True).encode(
-            x="x:Q", y="y:Q", x2="x2:Q", y2="y2:Q", color=alt.Color("colour:N", scale=None),
-            tooltip=[alt.Tooltip("name:N", title=labels["arrow"])]))
-        layers.append(alt.Chart(adf).mark_point(shape="triangle", size=90, filled=True, clip=True).encode(
-            x="x2:Q", y="y2:Q", color=alt.Color("colour:N", scale=None), angle=alt.Angle("angle:Q", scale=None)))
-        layers.append(alt.Chart(adf).mark_text(fontSize=14, fontWeight="bold", dx=10, dy=-10, align="left",
-                                               clip=True).encode(
-            x="x2:Q", y="y2:Q", text="name:N", color=alt.Color("colour:N", scale=None)))
+        for r in rows:
+            x, y, x2, y2 = (math.nan if r[k] is None else float(r[k]) for k in ("x", "y", "x2", "y2"))
+            r["angle"] = _plain(math.degrees(math.atan2((x2 - x) * sx, (y2 - y) * sy)))
+        datasets["arrows"] = rows
+        colour = _n("colour", scale=None)
+        layers.append({"data": {"name": "arrows"}, "mark": {"type": "rule", "clip": True, "strokeWidth": 4},
+                       "encoding": {"x": _q("x"), "y": _q("y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                                    "color": colour, "tooltip": [_n("name", title=labels["arrow"])]}})
+        layers.append({"data": {"name": "arrows"},
+                       "mark": {"type": "point", "clip": True, "filled": True, "shape": "triangle", "size": 90},
+                       "encoding": {"x": _q("x2"), "y": _q("y2"), "color": colour,
+                                    "angle": _q("angle", scale=None)}})
+        layers.append({"data": {"name": "arrows"},
+                       "mark": {"type": "text", "align": "left", "clip": True, "dx": 10, "dy": -10, "fontSize": 14,
+                                "fontWeight": "bold"},
+                       "encoding": {"x": _q("x2"), "y": _q("y2"), "text": _n("name"), "color": colour}})
     if critical:
-        cdf = pd.DataFrame(critical)
-        cdf["kind_text"] = cdf["kind"].map(labels["kinds"])
-        kinds = [k for k in KIND_STYLE if k in set(cdf["kind"])]
+        rows = records_of(critical)
+        for r in rows:
+            r["kind_text"] = labels["kinds"].get(r["kind"])
+        datasets["critical"] = rows
+        present = {r["kind"] for r in rows}
+        kinds = [k for k in KIND_STYLE if k in present]
         names = [labels["kinds"][k] for k in kinds]
-        layers.append(alt.Chart(cdf).mark_point(size=260, filled=True, stroke="#000", strokeWidth=1.5,
-                                                clip=True).encode(
-            x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc),
-            fill=alt.Fill("kind_text:N", title=labels["kind"],
-                          scale=alt.Scale(domain=names, range=[KIND_STYLE[k][0] for k in kinds]),
-                          legend=alt.Legend(orient="right", labelLimit=260)),
-            shape=alt.Shape("kind_text:N", title=labels["kind"],
-                            scale=alt.Scale(domain=names, range=[KIND_STYLE[k][1] for k in kinds]),
-                            legend=alt.Legend(orient="right", labelLimit=260)),
-            tooltip=[alt.Tooltip("kind_text:N", title=labels["kind"]), alt.Tooltip("text:N", title=labels["f"])]))
+        legend = {"orient": "right", "labelLimit": 260}
+        layers.append({"data": {"name": "critical"},
+                       "mark": {"type": "point", "clip": True, "filled": True, "size": 260, "stroke": "#000",
+                                "strokeWidth": 1.5},
+                       "encoding": {**xy,
+                                    "fill": _n("kind_text", title=labels["kind"], legend=legend, scale={
+                                        "domain": names, "range": [KIND_STYLE[k][0] for k in kinds]}),
+                                    "shape": _n("kind_text", title=labels["kind"], legend=legend, scale={
+                                        "domain": names, "range": [KIND_STYLE[k][1] for k in kinds]}),
+                                    "tooltip": [_n("kind_text", title=labels["kind"]),
+                                                _n("text", title=labels["f"])]}})
     if marker is not None:
-        layers.append(alt.Chart(pd.DataFrame({"x": [marker[0]], "y": [marker[1]]})).mark_point(
-            shape="circle", size=420, strokeWidth=3, color="#000", clip=True).encode(
-            x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc)))
-    chart = alt.layer(*layers).resolve_scale(color="independent", stroke="independent")
-    return attach(finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE), heat=heat)
+        datasets["marker"] = records({"x": float(marker[0]), "y": float(marker[1])})
+        layers.append({"data": {"name": "marker"},
+                       "mark": {"type": "point", "clip": True, "color": "#000", "shape": "circle", "size": 420,
+                                "strokeWidth": 3},
+                       "encoding": xy})
+    spec = {"layer": layers, "resolve": {"scale": {"color": "independent", "stroke": "independent"}},
+            "datasets": datasets}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE)
 
 
 def slices_chart(t, slices: dict, labels: dict):
     """f and its quadratic model along directions through a point.
 
     slices: {direction name: (true values, model values)} over the offsets t. labels: title, subtitle, x, y,
-    direction, true, model.
+    direction, true, model. Dataset: slices.
     """
-    frames = []
+    rows = []
     for name, (true, model) in slices.items():
-        frames.append(pd.DataFrame({"t": t, "f": true, "direction": name, "curve": labels["true"]}))
-        frames.append(pd.DataFrame({"t": t, "f": model, "direction": name, "curve": labels["model"]}))
-    df = pd.concat(frames, ignore_index=True)
-    df = df[np.isfinite(df["f"])]
+        for curve, values in ((labels["true"], true), (labels["model"], model)):
+            v = np.asarray(values, dtype=float)
+            ok = np.isfinite(v)
+            rows += records({"t": np.broadcast_to(np.asarray(t, dtype=float), v.shape)[ok], "f": v[ok],
+                             "direction": name, "curve": curve})
     curves = [labels["true"], labels["model"]]
-    return finish(alt.Chart(df).mark_line(strokeWidth=3).encode(
-        x=alt.X("t:Q", title=labels["x"]), y=alt.Y("f:Q", title=labels["y"], scale=alt.Scale(zero=False)),
-        color=alt.Color("direction:N", title=labels["direction"], scale=alt.Scale(range=["#0072B2", "#D55E00"])),
-        strokeDash=alt.StrokeDash("curve:N", title=None, sort=curves,
-                                  scale=alt.Scale(domain=curves, range=[[1, 0], [7, 4]])),
-        detail="curve:N",
-        tooltip=["direction:N", "curve:N", alt.Tooltip("t:Q", format=".3f"), alt.Tooltip("f:Q", format=".4g")]),
-        labels["title"], labels.get("subtitle"), height=340)
+    spec = {"data": {"name": "slices"}, "mark": {"type": "line", "strokeWidth": 3},
+            "encoding": {
+                "x": _q("t", title=labels["x"]), "y": _q("f", title=labels["y"], scale={"zero": False}),
+                "color": _n("direction", title=labels["direction"], scale={"range": ["#0072B2", "#D55E00"]}),
+                "strokeDash": _n("curve", title=None, sort=curves,
+                                 scale={"domain": curves, "range": [[1, 0], [7, 4]]}),
+                "detail": _n("curve"),
+                "tooltip": [_n("direction"), _n("curve"), _q("t", format=".3f"), _q("f", format=".4g")]},
+            "datasets": {"slices": rows}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=340)
 
 
 def curves_chart(curves: dict, colors: dict, labels: dict, log: bool = True):
-    """Values over steps, one line per method. labels: title, subtitle, x, y, method."""
-    frames = []
+    """Values over steps, one line per method. labels: title, subtitle, x, y, method. Dataset: curves."""
+    rows = []
     for name, values in curves.items():
         idx, vals = thin(np.asarray(values, dtype=float)[:, None], CURVE_POINTS)
         vals = vals[:, 0]
         ok = np.isfinite(vals) & ((vals > 0) if log else True)
-        frames.append(pd.DataFrame({"step": idx[ok], "v": vals[ok], "method": name}))
-    df = pd.concat(frames, ignore_index=True)
-    return finish(alt.Chart(df).mark_line(strokeWidth=2.5).encode(
-        x=alt.X("step:Q", title=labels["x"]),
-        y=alt.Y("v:Q", title=labels["y"], scale=alt.Scale(type="log") if log else alt.Undefined,
-                axis=alt.Axis(format=".0e") if log else alt.Undefined),
-        color=alt.Color("method:N", title=labels["method"], legend=alt.Legend(columns=2),
-                        scale=alt.Scale(domain=list(curves), range=[colors[k] for k in curves])),
-        tooltip=[alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["x"]),
-                 alt.Tooltip("v:Q", format=".4e", title=labels["y"])]),
-        labels["title"], labels.get("subtitle"), height=320)
+        rows += records({"step": idx[ok], "v": vals[ok], "method": name})
+    y = _q("v", title=labels["y"])
+    if log:
+        y.update(scale={"type": "log"}, axis={"format": ".0e"})
+    spec = {"data": {"name": "curves"}, "mark": {"type": "line", "strokeWidth": 2.5},
+            "encoding": {
+                "x": _q("step", title=labels["x"]), "y": y,
+                "color": _n("method", title=labels["method"], legend={"columns": 2},
+                            scale={"domain": list(curves), "range": [colors[k] for k in curves]}),
+                "tooltip": [_n("method", title=labels["method"]), _q("step", title=labels["x"]),
+                            _q("v", format=".4e", title=labels["y"])]},
+            "datasets": {"curves": rows}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=320)
 
 
 def fraction_histogram(fractions, labels: dict):
-    """Histogram of the fraction of positive eigenvalues. labels: title, subtitle, x, y."""
-    df = pd.DataFrame({"frac": np.asarray(fractions, dtype=float)})
-    return finish(alt.Chart(df).mark_bar(color="#0072B2").encode(
-        x=alt.X("frac:Q", bin=alt.Bin(extent=[0, 1], step=0.025), title=labels["x"]),
-        y=alt.Y("count():Q", title=labels["y"]),
-        tooltip=[alt.Tooltip("count():Q", title=labels["y"])]), labels["title"], labels.get("subtitle"),
-        height=300)
+    """Histogram of the fraction of positive eigenvalues. labels: title, subtitle, x, y. Dataset: fractions."""
+    count = {"aggregate": "count", "type": "quantitative", "title": labels["y"]}
+    spec = {"data": {"name": "fractions"}, "mark": {"type": "bar", "color": "#0072B2"},
+            "encoding": {"x": _q("frac", bin={"extent": [0, 1], "step": 0.025}, title=labels["x"]),
+                         "y": count, "tooltip": [dict(count)]},
+            "datasets": {"fractions": records({"frac": np.asarray(fractions, dtype=float).ravel()})}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=300)
 
 
 def chain_chart(t, losses: dict, current: int, labels: dict):
     """Loss of deep linear chains along the escape direction, one line per depth k, the current k bold.
 
-    losses: {k: values over t}. labels: title, subtitle, x, y, depth.
+    losses: {k: values over t}. labels: title, subtitle, x, y, depth. Dataset: chains.
     """
-    frames = [pd.DataFrame({"t": t, "loss": v, "k": k, "now": k == current}) for k, v in losses.items()]
-    df = pd.concat(frames, ignore_index=True)
-    return finish(alt.Chart(df).mark_line().encode(
-        x=alt.X("t:Q", title=labels["x"]), y=alt.Y("loss:Q", title=labels["y"]),
-        color=alt.Color("k:O", title=labels["depth"], scale=alt.Scale(scheme="viridis")),
-        strokeWidth=alt.condition("datum.now", alt.value(5), alt.value(1.5)),
-        tooltip=[alt.Tooltip("k:O", title=labels["depth"]), alt.Tooltip("t:Q", format=".3f"),
-                 alt.Tooltip("loss:Q", format=".5f")]), labels["title"], labels.get("subtitle"), height=340)
+    rows = []
+    for k, v in losses.items():
+        v = np.asarray(v, dtype=float)
+        rows += records({"t": np.broadcast_to(np.asarray(t, dtype=float), v.shape), "loss": v,
+                         "k": _plain(k), "now": bool(k == current)})
+    spec = {"data": {"name": "chains"}, "mark": {"type": "line"},
+            "encoding": {
+                "x": _q("t", title=labels["x"]), "y": _q("loss", title=labels["y"]),
+                "color": {"field": "k", "type": "ordinal", "title": labels["depth"], "scale": {"scheme": "viridis"}},
+                "strokeWidth": {"condition": {"test": "datum.now", "value": 5}, "value": 1.5},
+                "tooltip": [{"field": "k", "type": "ordinal", "title": labels["depth"]}, _q("t", format=".3f"),
+                            _q("loss", format=".5f")]},
+            "datasets": {"chains": rows}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=340)
