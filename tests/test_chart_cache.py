@@ -57,3 +57,17 @@ def test_inputs_that_cannot_be_pickled_are_built_every_time():
     for _ in range(2):
         spec, bare, arrow = cache.get(builder, "b", (lambda: 1,), {}, False)
     assert len(calls) == 2 and bare == {"mark": "point"} and set(arrow) == {"d"} and not cache._items
+
+
+def test_compact_rounds_each_value_to_significant_digits_and_keeps_the_shape():
+    from core.charts.style import compact, records
+
+    v = np.array([[1234.5678, -0.000123456, np.inf], [np.nan, 0.0, 2.0 / 3.0]])
+    out = compact(v, 4)
+    assert out.shape == v.shape
+    expected = np.array([[float(f"{x:.4g}") for x in row] for row in v])  # Python's own rounding, value by value
+    np.testing.assert_array_equal(out, expected)
+    assert compact([], 4).size == 0
+    rows = records({"x": np.array([1.0, np.nan]), "k": "a"}, n=np.array([1, 2]))
+    assert rows == [{"x": 1.0, "k": "a", "n": 1}, {"x": None, "k": "a", "n": 2}]
+    assert all(type(r["x"]) in (float, type(None)) and type(r["n"]) is int for r in rows)

@@ -6,11 +6,9 @@ of it copying and validating them, and they follow the page's sliders. The data 
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from core.charts.style import compact, framed, thin
+from core.charts.style import compact, framed, nominal, q, records, thin
 
 __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
            "lr_chart", "iterations_chart", "PATH_COLORS", "MAX_PATH_POINTS"]
@@ -20,32 +18,8 @@ LOSS_FLOOR = 1e-30
 PATH_COLORS = {"gd": "#D55E00", "newton": "#009E73", "cg": "#CC79A7"}
 
 
-def _column(values, n: int) -> list:
-    """Plain Python values for a dataset column (a scalar repeated ``n`` times); nan and ±inf become None
-    (null), as Altair wrote them."""
-    if np.ndim(values) == 0:
-        values = [values.item() if isinstance(values, np.generic) else values] * n
-    else:
-        values = np.asarray(values)
-        if values.dtype.kind == "f":
-            values = values.astype(np.float64)
-        values = values.tolist()
-    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
 
 
-def _records(**columns) -> list[dict]:
-    """Rows of a dataset from equal-length columns (arrays or lists) and scalars."""
-    n = max((len(v) for v in columns.values() if np.ndim(v) > 0), default=1)
-    names = list(columns)
-    return [dict(zip(names, row)) for row in zip(*(_column(v, n) for v in columns.values()))]
-
-
-def _q(field: str, **extra) -> dict:
-    return {"field": field, "type": "quantitative", **extra}
-
-
-def _n(field: str, **extra) -> dict:
-    return {"field": field, "type": "nominal", **extra}
 
 
 def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
@@ -61,28 +35,28 @@ def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
     layers = [
         {"data": {"name": "outline"}, "mark": {"type": "line", "color": "#222", "strokeDash": [4, 3],
                                                "strokeWidth": 1.5},
-         "encoding": {"x": _q("u"), "y": _q("v"), "order": _q("i"),
-                      "tooltip": [_q("u", format=".3e", title=labels["outline"])]}},
+         "encoding": {"x": q("u"), "y": q("v"), "order": q("i"),
+                      "tooltip": [q("u", format=".3e", title=labels["outline"])]}},
         {"data": {"name": "points"}, "mark": {"type": "circle", "color": color, "opacity": 0.55, "size": 28},
-         "encoding": {"x": _q("u", title=labels["x"], scale=axis, axis={"format": ".1e", "labelAngle": -30}),
-                      "y": _q("v", title=labels["y"], scale=axis, axis={"format": ".1e"}),
-                      "tooltip": [_q("u", format=".3e"), _q("v", format=".3e")]}},
+         "encoding": {"x": q("u", title=labels["x"], scale=axis, axis={"format": ".1e", "labelAngle": -30}),
+                      "y": q("v", title=labels["y"], scale=axis, axis={"format": ".1e"}),
+                      "tooltip": [q("u", format=".3e"), q("v", format=".3e")]}},
     ]
-    datasets = {"outline": _records(u=outline[:, 0], v=outline[:, 1], i=np.arange(len(outline))),
-                "points": _records(u=points[:, 0], v=points[:, 1])}
+    datasets = {"outline": records(u=outline[:, 0], v=outline[:, 1], i=np.arange(len(outline))),
+                "points": records(u=points[:, 0], v=points[:, 1])}
     return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"),
                   height=size, width=size)
 
 
 def hilbert_kappa_chart(n, kappa, labels: dict):
     """κ(Hₙ) on a log axis. labels: title, subtitle, x, y."""
-    enc = {"x": _q("n", title=labels["x"], axis={"tickMinStep": 1}),
-           "y": _q("kappa", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
-           "tooltip": [_q("n"), _q("kappa", title="κ", format=".4e")]}
+    enc = {"x": q("n", title=labels["x"], axis={"tickMinStep": 1}),
+           "y": q("kappa", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
+           "tooltip": [q("n"), q("kappa", title="κ", format=".4e")]}
     spec = {"data": {"name": "kappa"},
             "layer": [{"mark": {"type": "line", "color": "#0072B2", "strokeWidth": 3}, "encoding": enc},
                       {"mark": {"type": "point", "color": "#0072B2", "filled": True, "size": 70}, "encoding": enc}],
-            "datasets": {"kappa": _records(n=n, kappa=np.asarray(kappa, dtype=np.float64))}}
+            "datasets": {"kappa": records(n=n, kappa=np.asarray(kappa, dtype=np.float64))}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=360)
 
 
@@ -91,25 +65,25 @@ def hilbert_digits_chart(n, log10_kappa, lost: dict, available: dict, labels: di
 
     lost/available: {fmt: array / float}. labels: title, subtitle, x, y, rule, series, all_lost.
     """
-    rows = _records(n=n, digits=np.minimum(np.asarray(log10_kappa, dtype=np.float64), 18.0), series=labels["rule"])
+    rows = records(n=n, digits=np.minimum(np.asarray(log10_kappa, dtype=np.float64), 18.0), series=labels["rule"])
     for f in lost:
-        rows += _records(n=n, digits=np.asarray(lost[f], dtype=np.float64), series=f)
+        rows += records(n=n, digits=np.asarray(lost[f], dtype=np.float64), series=f)
     names = [labels["rule"], *lost]
     colors = ["#777", *("#D55E00" if f == "float32" else "#0072B2" for f in lost)]
-    enc = {"x": _q("n", title=labels["x"], axis={"tickMinStep": 1}),
-           "y": _q("digits", title=labels["y"], scale={"domain": [0, 18]}),
-           "color": _n("series", title=labels["series"], scale={"domain": names, "range": colors}),
-           "strokeDash": _n("series", title=labels["series"],
+    enc = {"x": q("n", title=labels["x"], axis={"tickMinStep": 1}),
+           "y": q("digits", title=labels["y"], scale={"domain": [0, 18]}),
+           "color": nominal("series", title=labels["series"], scale={"domain": names, "range": colors}),
+           "strokeDash": nominal("series", title=labels["series"],
                             scale={"domain": names, "range": [[6, 4], *([1, 0] for _ in lost)]}),
-           "tooltip": [_n("series", title=labels["series"]), _q("n"),
-                       _q("digits", format=".1f", title=labels["y"])]}
-    caps = _records(digits=[float(available[f]) for f in lost], label=[labels["all_lost"].format(fmt=f) for f in lost])
+           "tooltip": [nominal("series", title=labels["series"]), q("n"),
+                       q("digits", format=".1f", title=labels["y"])]}
+    caps = records(digits=[float(available[f]) for f in lost], label=[labels["all_lost"].format(fmt=f) for f in lost])
     layers = [
         {"data": {"name": "caps"}, "mark": {"type": "rule", "color": "#999", "strokeDash": [2, 2]},
-         "encoding": {"y": _q("digits")}},
+         "encoding": {"y": q("digits")}},
         {"data": {"name": "caps"}, "mark": {"type": "text", "align": "left", "color": "#555", "dx": 4, "dy": -7,
                                             "fontSize": 13},
-         "encoding": {"y": _q("digits"), "x": {"value": 4}, "text": _n("label")}},
+         "encoding": {"y": q("digits"), "x": {"value": 4}, "text": nominal("label")}},
         {"data": {"name": "digits"}, "mark": {"type": "line", "strokeWidth": 2.5}, "encoding": enc},
         {"data": {"name": "digits"}, "mark": {"type": "point", "filled": True, "size": 50}, "encoding": enc},
     ]
@@ -130,7 +104,7 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
     # Only the cell centres and f travel to the browser; Vega derives the cell edges and √f. Cells overlap
     # by 2 % so no hairline gaps show between them.
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
-    heat = _records(x=compact(gx.ravel(), 6), y=compact(gy.ravel(), 6), f=compact(Z.ravel(), 4))
+    heat = records(x=compact(gx.ravel(), 6), y=compact(gy.ravel(), 6), f=compact(Z.ravel(), 4))
     xsc = {"domain": [cx - h, cx + h], "nice": False}
     ysc = {"domain": [cy - h, cy + h], "nice": False}
     field = {"data": {"name": "heat"}, "mark": {"type": "rect"},
@@ -139,37 +113,37 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
                            {"calculate": f"datum.y - {dy!r}", "as": "y0"},
                            {"calculate": f"datum.y + {dy!r}", "as": "y1"},
                            {"calculate": "sqrt(max(datum.f, 0))", "as": "level"}],
-             "encoding": {"x": _q("x0", title=labels["x"], scale=xsc), "x2": {"field": "x1"},
-                          "y": _q("y0", title=labels["y"], scale=ysc), "y2": {"field": "y1"},
-                          "color": _q("level", title=labels["loss"],
+             "encoding": {"x": q("x0", title=labels["x"], scale=xsc), "x2": {"field": "x1"},
+                          "y": q("y0", title=labels["y"], scale=ysc), "y2": {"field": "y1"},
+                          "color": q("level", title=labels["loss"],
                                       scale={"scheme": "blues", "type": "quantize", "nice": True},
                                       legend={"orient": "right", "format": ".2g"}),
-                          "tooltip": [_q("f", title="f", format=".4g")]}}
+                          "tooltip": [q("f", title="f", format=".4g")]}}
     rows = []
     for key, pts in paths.items():
         idx, p = thin(np.asarray(pts, dtype=float), MAX_PATH_POINTS)
         ok = np.all(np.isfinite(p), axis=1)
-        rows += _records(x=p[ok, 0], y=p[ok, 1], step=idx[ok], key=key, method=labels[key])
+        rows += records(x=p[ok, 0], y=p[ok, 1], step=idx[ok], key=key, method=labels[key])
     names = [labels[k] for k in paths]
     palette = {"domain": names, "range": [PATH_COLORS[k] for k in paths]}
-    tip = [_n("method", title=labels["method"]), _q("step", title=labels["step"]), _q("x", format=".4g"),
-           _q("y", format=".4g")]
-    xy = {"x": _q("x", scale=xsc), "y": _q("y", scale=ysc)}
+    tip = [nominal("method", title=labels["method"]), q("step", title=labels["step"]), q("x", format=".4g"),
+           q("y", format=".4g")]
+    xy = {"x": q("x", scale=xsc), "y": q("y", scale=ysc)}
     lines = {"data": {"name": "paths"}, "mark": {"type": "line", "clip": True, "strokeWidth": 2.5},
-             "encoding": {**xy, "detail": _n("key"), "order": _q("step"),
-                          "color": _n("method", scale=palette, legend=None),  # the points' legend covers both
+             "encoding": {**xy, "detail": nominal("key"), "order": q("step"),
+                          "color": nominal("method", scale=palette, legend=None),  # the points' legend covers both
                           "tooltip": tip}}
     dots = {"data": {"name": "paths"}, "mark": {"type": "point", "clip": True, "filled": True, "size": 55},
-            "encoding": {**xy, "color": _n("method", title=labels["method"], scale=palette), "tooltip": tip}}
+            "encoding": {**xy, "color": nominal("method", title=labels["method"], scale=palette), "tooltip": tip}}
     ev = np.asarray(eigvecs, dtype=np.float64)
     c0, c1 = float(center[0]), float(center[1])
-    vec = _records(x=[c0, c0], y=[c1, c1], x2=c0 + ev[0], y2=c1 + ev[1], name=[labels["eig_min"], labels["eig_max"]])
+    vec = records(x=[c0, c0], y=[c1, c1], x2=c0 + ev[0], y2=c1 + ev[1], name=[labels["eig_min"], labels["eig_max"]])
     arrows = {"data": {"name": "eig"}, "mark": {"type": "rule", "clip": True, "color": "#111", "strokeWidth": 4},
-              "encoding": {"x": _q("x"), "y": _q("y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
-                           "tooltip": [_n("name", title=labels["eig"])]}}
+              "encoding": {"x": q("x"), "y": q("y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                           "tooltip": [nominal("name", title=labels["eig"])]}}
     tips = {"data": {"name": "eig"}, "mark": {"type": "text", "align": "left", "color": "#111", "dx": 8, "dy": -8,
                                               "fontSize": 15, "fontWeight": "bold"},
-            "encoding": {"x": _q("x2"), "y": _q("y2"), "text": _n("name")}}
+            "encoding": {"x": q("x2"), "y": q("y2"), "text": nominal("name")}}
     # Square and fixed-size, so equal units look equal: ellipses keep their shape, eigenvectors look orthogonal.
     spec = {"layer": [field, arrows, tips, lines, dots], "datasets": {"heat": heat, "eig": vec, "paths": rows}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=560, width=560)
@@ -183,15 +157,15 @@ def loss_chart(curves: dict, labels: dict):
         idx, vals = thin(losses[:, None], MAX_PATH_POINTS)
         vals = vals[:, 0]
         ok = np.isfinite(vals)
-        rows += _records(step=idx[ok], loss=np.maximum(vals[ok], LOSS_FLOOR), method=labels[key])
+        rows += records(step=idx[ok], loss=np.maximum(vals[ok], LOSS_FLOOR), method=labels[key])
     names = [labels[k] for k in curves]
     spec = {"data": {"name": "loss"}, "mark": {"type": "line", "strokeWidth": 2.5, "point": {"size": 20}},
-            "encoding": {"x": _q("step", title=labels["x"]),
-                         "y": _q("loss", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
-                         "color": _n("method", title=labels["method"],
+            "encoding": {"x": q("step", title=labels["x"]),
+                         "y": q("loss", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
+                         "color": nominal("method", title=labels["method"],
                                      scale={"domain": names, "range": [PATH_COLORS[k] for k in curves]}),
-                         "tooltip": [_n("method", title=labels["method"]), _q("step", title=labels["x"]),
-                                     _q("loss", format=".4e", title=labels["y"])]},
+                         "tooltip": [nominal("method", title=labels["method"]), q("step", title=labels["x"]),
+                                     q("loss", format=".4e", title=labels["y"])]},
             "datasets": {"loss": rows}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=360)
 
@@ -206,27 +180,27 @@ def lr_chart(limits: dict, lr: float, labels: dict):
     top = max(lr, divergence) * 1.25
     xsc = {"domain": [0, top], "nice": False}
     ysc = {"domain": [0, 3.6], "nice": False}
-    tip = [_n("name"), _q("lr", format=".4g")]
+    tip = [nominal("name"), q("lr", format=".4g")]
     layers = [
         {"data": {"name": "zone"}, "mark": {"type": "rect", "color": "#E69F00", "opacity": 0.3},
-         "encoding": {"x": _q("a", title=labels["x"], scale=xsc), "x2": {"field": "b"},
-                      "tooltip": [_n("t", title=labels["x"])]}},
+         "encoding": {"x": q("a", title=labels["x"], scale=xsc), "x2": {"field": "b"},
+                      "tooltip": [nominal("t", title=labels["x"])]}},
         {"data": {"name": "marks"}, "mark": {"type": "rule", "color": "#333", "strokeDash": [4, 3], "strokeWidth": 2},
-         "encoding": {"x": _q("lr", scale=xsc), "y": _q("base", scale=ysc, axis=None), "y2": {"field": "row"},
+         "encoding": {"x": q("lr", scale=xsc), "y": q("base", scale=ysc, axis=None), "y2": {"field": "row"},
                       "tooltip": tip}},
         {"data": {"name": "marks"}, "mark": {"type": "text", "align": "left", "dx": 5, "fontSize": 14},
-         "encoding": {"x": _q("lr", scale=xsc), "y": _q("row", scale=ysc, axis=None), "text": _n("name")}},
+         "encoding": {"x": q("lr", scale=xsc), "y": q("row", scale=ysc, axis=None), "text": nominal("name")}},
         {"data": {"name": "now"}, "mark": {"type": "point", "color": "#D55E00", "filled": True, "shape": "triangle-up",
                                            "size": 500},
-         "encoding": {"x": _q("lr", scale=xsc), "y": _q("row", scale=ysc, axis=None), "tooltip": tip}},
+         "encoding": {"x": q("lr", scale=xsc), "y": q("row", scale=ysc, axis=None), "tooltip": tip}},
     ]
     datasets = {
-        "zone": _records(a=[divergence], b=[top], t=[labels["diverges"]]),
+        "zone": records(a=[divergence], b=[top], t=[labels["diverges"]]),
         # labels on three rows: close marks never overlap
-        "marks": _records(lr=[float(limits["inverse"]), float(limits["optimal"]), divergence],
+        "marks": records(lr=[float(limits["inverse"]), float(limits["optimal"]), divergence],
                           name=[labels["inverse"], labels["optimal"], labels["divergence"]],
                           row=[1.0, 2.0, 3.0], base=0.0),
-        "now": _records(lr=[lr], name=[labels["current"]], row=[0.35]),
+        "now": records(lr=[lr], name=[labels["current"]], row=[0.35]),
     }
     return framed({"layer": layers, "datasets": datasets}, labels["title"], None, height=170)
 
@@ -237,22 +211,22 @@ def iterations_chart(kappas, measured, theory, current_kappa: float, labels: dic
     labels: title, subtitle, x, y, measured, theory, series, current.
     """
     kappas = np.asarray(kappas, dtype=np.float64)
-    rows = (_records(kappa=kappas, steps=np.maximum(np.asarray(measured, dtype=np.float64), 1),
+    rows = (records(kappa=kappas, steps=np.maximum(np.asarray(measured, dtype=np.float64), 1),
                      series=labels["measured"])
-            + _records(kappa=kappas, steps=np.maximum(np.asarray(theory, dtype=np.float64), 1),
+            + records(kappa=kappas, steps=np.maximum(np.asarray(theory, dtype=np.float64), 1),
                        series=labels["theory"]))
     names = [labels["measured"], labels["theory"]]
-    enc = {"x": _q("kappa", title=labels["x"], scale={"type": "log"}),
-           "y": _q("steps", title=labels["y"], scale={"type": "log"}),
-           "color": _n("series", title=labels["series"], scale={"domain": names, "range": ["#D55E00", "#333"]}),
-           "strokeDash": _n("series", title=labels["series"], scale={"domain": names, "range": [[1, 0], [6, 4]]}),
-           "tooltip": [_n("series", title=labels["series"]), _q("kappa", format=".3g", title="κ"),
-                       _q("steps", format=".0f", title=labels["y"])]}
+    enc = {"x": q("kappa", title=labels["x"], scale={"type": "log"}),
+           "y": q("steps", title=labels["y"], scale={"type": "log"}),
+           "color": nominal("series", title=labels["series"], scale={"domain": names, "range": ["#D55E00", "#333"]}),
+           "strokeDash": nominal("series", title=labels["series"], scale={"domain": names, "range": [[1, 0], [6, 4]]}),
+           "tooltip": [nominal("series", title=labels["series"]), q("kappa", format=".3g", title="κ"),
+                       q("steps", format=".0f", title=labels["y"])]}
     layers = [
         {"data": {"name": "steps"}, "mark": {"type": "line", "strokeWidth": 2.5}, "encoding": enc},
         {"data": {"name": "steps"}, "mark": {"type": "point", "filled": True, "size": 40}, "encoding": enc},
         {"data": {"name": "now"}, "mark": {"type": "rule", "color": "#0072B2", "strokeWidth": 2},
-         "encoding": {"x": _q("kappa"), "tooltip": [_n("label")]}},
+         "encoding": {"x": q("kappa"), "tooltip": [nominal("label")]}},
     ]
-    datasets = {"steps": rows, "now": _records(kappa=[float(current_kappa)], label=[labels["current"]])}
+    datasets = {"steps": rows, "now": records(kappa=[float(current_kappa)], label=[labels["current"]])}
     return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=360)

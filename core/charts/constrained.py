@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from core.charts.landscape import band_layer_dict, cell_edges, grid_points, records, records_of
-from core.charts.style import compact, framed, thin
+from core.charts.landscape import band_layer_dict, cell_edges, grid_points
+from core.charts.style import compact, framed, q, records, records_of, thin
 
 __all__ = ["circle_points", "line_points", "cusp_points", "kkt_map", "MAP_SIZE", "SMALL_MAP"]
 
@@ -40,9 +40,6 @@ def cusp_points(ymax: float, n: int = 121) -> np.ndarray:
     y = np.linspace(-ymax, ymax, n)
     return np.column_stack([np.abs(y) ** (2.0 / 3.0), y])
 
-
-def _q(field: str, **extra) -> dict:
-    return {"field": field, "type": "quantitative", **extra}
 
 
 def _arrow_rows(arrows: list, span: float) -> list[dict]:
@@ -85,7 +82,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     datasets = {"heat": heat, "shade": records({"x": gx[out], "y": gy[out]})}
     fade = {"data": {"name": "shade"}, "transform": cell_edges(dx, dy),
             "mark": {"type": "rect", "color": "#ffffff", "opacity": 0.72},
-            "encoding": {"x": _q("x0", scale=xsc), "x2": {"field": "x1"}, "y": _q("y0", scale=ysc),
+            "encoding": {"x": q("x0", scale=xsc), "x2": {"field": "x1"}, "y": q("y0", scale=ysc),
                          "y2": {"field": "y1"}}}
     colours = labels["colours"]
     names = list(colours)
@@ -97,7 +94,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
               "legend": legend}
     quiet = {"field": "name", "type": "nominal", "sort": names, "scale": palette, "legend": None}
     span = float(xs[-1] - xs[0])
-    xy = {"x": _q("x", scale=xsc), "y": _q("y", scale=ysc)}
+    xy = {"x": q("x", scale=xsc), "y": q("y", scale=ysc)}
     overlays = []
 
     lines = []
@@ -114,12 +111,12 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
         dashes = {r["name"]: r["dash"] for r in lines}
         datasets["lines"] = lines
         overlays.append({"data": {"name": "lines"}, "mark": {"type": "line", "clip": True, "strokeWidth": 3},
-                         "encoding": {**xy, "order": _q("i"), "detail": {"field": "name", "type": "nominal"},
+                         "encoding": {**xy, "order": q("i"), "detail": {"field": "name", "type": "nominal"},
                                       "color": colour,
                                       "strokeDash": {"field": "name", "type": "nominal", "legend": None, "scale": {
                                           "domain": list(dashes), "range": [_dash(d) for d in dashes.values()]}},
                                       "tooltip": [{"field": "name", "type": "nominal", "title": " "},
-                                                  _q("x", format=".4g"), _q("y", format=".4g")]}})
+                                                  q("x", format=".4g"), q("y", format=".4g")]}})
 
     arrow_rows = _arrow_rows(arrows, span)
     if arrow_rows:
@@ -127,12 +124,12 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
         tip = [{"field": "name", "type": "nominal", "title": " "}, {"field": "value", "type": "nominal", "title": " "}]
         overlays.append({"data": {"name": "arrows"}, "mark": {"type": "rule", "clip": True, "opacity": 0.9},
                          "encoding": {**xy, "x2": {"field": "x2"}, "y2": {"field": "y2"}, "color": colour,
-                                      "strokeWidth": _q("width", scale=None), "tooltip": tip}})
+                                      "strokeWidth": q("width", scale=None), "tooltip": tip}})
         overlays.append({"data": {"name": "arrows"},
                          "mark": {"type": "point", "clip": True, "filled": True, "opacity": 1, "shape": "triangle",
                                   "size": 170},
-                         "encoding": {"x": _q("x2", scale=xsc), "y": _q("y2", scale=ysc),
-                                      "angle": _q("angle", scale=None), "color": quiet, "tooltip": tip}})
+                         "encoding": {"x": q("x2", scale=xsc), "y": q("y2", scale=ysc),
+                                      "angle": q("angle", scale=None), "color": quiet, "tooltip": tip}})
 
     if points:
         rows = records_of(points)
@@ -146,7 +143,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
                                           "strokeWidth": 1.2},
                                  "encoding": {**xy, "color": colour,
                                               "tooltip": [{"field": "name", "type": "nominal", "title": " "},
-                                                          _q("x", format=".5g"), _q("y", format=".5g")]}})
+                                                          q("x", format=".5g"), q("y", format=".5g")]}})
 
     # One shared colour scale (one legend) for everything drawn on top; the grey bands keep their own.
     spec = {"layer": [bands, fade, {"layer": overlays}], "resolve": {"scale": {"color": "independent"}},

@@ -12,10 +12,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.charts.style import compact, framed, thin
+from core.charts.style import compact, framed, nominal, plain, q, records, records_of, thin
 
 __all__ = ["band_layer", "band_layer_dict", "landscape_map", "slices_chart", "curves_chart", "fraction_histogram",
-           "chain_chart", "records", "records_of", "cell_edges", "compact_fast", "grid_points", "KIND_STYLE",
+           "chain_chart", "cell_edges", "grid_points", "KIND_STYLE",
            "MAX_PATH_POINTS"]
 
 MAX_PATH_POINTS = 150  # per path on a map; curves keep more (CURVE_POINTS)
@@ -26,62 +26,11 @@ KIND_STYLE = {"minimum": ("#009E73", "circle"), "maximum": ("#D55E00", "triangle
 MAP_SIZE = 560
 
 
-def _q(field: str, **extra) -> dict:
-    return {"field": field, "type": "quantitative", **extra}
 
 
-def _n(field: str, **extra) -> dict:
-    return {"field": field, "type": "nominal", **extra}
 
 
-def _column(values, n: int) -> list:
-    """One column as plain Python values; non-finite floats become None (null), as Altair's sanitizing did."""
-    if isinstance(values, str | bool | int | float | np.generic) or values is None:
-        value = values.item() if isinstance(values, np.generic) else values
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        return [value] * n
-    arr = np.asarray(values)
-    if arr.dtype.kind == "f":
-        out = arr.astype(np.float64).tolist()
-        if not np.isfinite(arr).all():
-            out = [v if math.isfinite(v) else None for v in out]
-        return out
-    if arr.dtype.kind in "iub":
-        return arr.tolist()
-    return [_plain(v) for v in arr.tolist()]
 
-
-def _plain(v):
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-def records(columns: dict) -> list[dict]:
-    """Rows (dicts) from equal-length columns (arrays, lists or one scalar for every row), ready for JSON."""
-    sizes = [len(v) for v in columns.values() if not isinstance(v, str | bool | int | float | np.generic)
-             and v is not None]
-    n = max(sizes, default=1)
-    names = list(columns)
-    cols = [_column(columns[k], n) for k in names]
-    return [dict(zip(names, row)) for row in zip(*cols)]
-
-
-def records_of(dicts: list) -> list[dict]:
-    """Rows from a list of dicts with the keys of all of them (missing ones null, as a DataFrame would have)."""
-    keys = list(dict.fromkeys(k for d in dicts for k in d))
-    return [{k: _plain(d.get(k, np.nan)) for k in keys} for d in dicts]
-
-
-def compact_fast(values, digits: int = 4) -> np.ndarray:
-    """`style.compact`, the same values, in half the time (Python's own formatting of the joined values)."""
-    v = np.asarray(values, dtype=np.float64).ravel()
-    if not v.size:
-        return v
-    return np.array((f"%.{digits}g " * v.size % tuple(v.tolist())).split(), dtype=np.float64)
 
 
 def grid_points(xs, ys):
@@ -94,7 +43,7 @@ def _cells(xs, ys, Z):
     gx, gy = grid_points(xs, ys)
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
     ok = np.isfinite(Z)
-    return gx[ok], gy[ok], compact_fast(np.asarray(Z)[ok], 4), dx, dy
+    return gx[ok], gy[ok], compact(np.asarray(Z)[ok], 4), dx, dy
 
 
 def cell_edges(dx: float, dy: float) -> list:
@@ -138,12 +87,12 @@ def band_layer_dict(xs, ys, Z, labels: dict, scheme: str = "greys", count: int =
     axis = {"tickCount": 8, "labelFlush": True}
     layer = {"data": {"name": "heat"}, "transform": cell_edges(dx, dy), "mark": {"type": "rect", "opacity": opacity},
              "encoding": {
-                 "x": _q("x0", title=labels["x"], scale=xsc, axis=axis), "x2": {"field": "x1"},
-                 "y": _q("y0", title=labels["y"], scale=ysc, axis=axis), "y2": {"field": "y1"},
-                 "color": _q("f", title=labels["f"],
+                 "x": q("x0", title=labels["x"], scale=xsc, axis=axis), "x2": {"field": "x1"},
+                 "y": q("y0", title=labels["y"], scale=ysc, axis=axis), "y2": {"field": "y1"},
+                 "color": q("f", title=labels["f"],
                              scale={"type": "quantile", "scheme": {"name": scheme, "count": count}},
                              legend={"orient": "right", "type": "symbol", "format": ".3g", "symbolType": "square"}),
-                 "tooltip": [_q("x", format=".3f"), _q("y", format=".3f"), _q("f", format=".4g")]}}
+                 "tooltip": [q("x", format=".3f"), q("y", format=".3f"), q("f", format=".4g")]}}
     return layer, xsc, ysc, heat
 
 
@@ -159,7 +108,7 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
     bands, xsc, ysc, heat = band_layer_dict(xs, ys, Z, labels, scheme="blues", count=8, opacity=1.0)
     layers, datasets = [bands], {"heat": heat}
-    xy = {"x": _q("x", scale=xsc), "y": _q("y", scale=ysc)}
+    xy = {"x": q("x", scale=xsc), "y": q("y", scale=ysc)}
     if paths:
         rows = []
         for name, (pts, _) in paths.items():
@@ -168,13 +117,13 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
             rows += records({"x": p[ok, 0], "y": p[ok, 1], "step": idx[ok], "method": name})
         datasets["paths"] = rows
         palette = {"domain": list(paths), "range": [c for _, c in paths.values()]}
-        tip = [_n("method", title=labels["method"]), _q("step", title=labels["step"]), _q("x", format=".4g"),
-               _q("y", format=".4g")]
+        tip = [nominal("method", title=labels["method"]), q("step", title=labels["step"]), q("x", format=".4g"),
+               q("y", format=".4g")]
         layers.append({"data": {"name": "paths"}, "mark": {"type": "line", "clip": True, "strokeWidth": 2.5},
-                       "encoding": {**xy, "detail": _n("method"), "order": _q("step"),
-                                    "stroke": _n("method", scale=palette, legend=None), "tooltip": tip}})
+                       "encoding": {**xy, "detail": nominal("method"), "order": q("step"),
+                                    "stroke": nominal("method", scale=palette, legend=None), "tooltip": tip}})
         layers.append({"data": {"name": "paths"}, "mark": {"type": "circle", "clip": True, "size": 30},
-                       "encoding": {**xy, "color": _n("method", title=labels["method"], scale=palette,
+                       "encoding": {**xy, "color": nominal("method", title=labels["method"], scale=palette,
                                                       legend={"orient": "right", "labelLimit": 260}),
                                     "tooltip": tip}})
     if arrows:
@@ -183,20 +132,20 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
         sx, sy = MAP_SIZE / (x1 - x0), MAP_SIZE / (y1 - y0)
         for r in rows:
             x, y, x2, y2 = (math.nan if r[k] is None else float(r[k]) for k in ("x", "y", "x2", "y2"))
-            r["angle"] = _plain(math.degrees(math.atan2((x2 - x) * sx, (y2 - y) * sy)))
+            r["angle"] = plain(math.degrees(math.atan2((x2 - x) * sx, (y2 - y) * sy)))
         datasets["arrows"] = rows
-        colour = _n("colour", scale=None)
+        colour = nominal("colour", scale=None)
         layers.append({"data": {"name": "arrows"}, "mark": {"type": "rule", "clip": True, "strokeWidth": 4},
-                       "encoding": {"x": _q("x"), "y": _q("y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
-                                    "color": colour, "tooltip": [_n("name", title=labels["arrow"])]}})
+                       "encoding": {"x": q("x"), "y": q("y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                                    "color": colour, "tooltip": [nominal("name", title=labels["arrow"])]}})
         layers.append({"data": {"name": "arrows"},
                        "mark": {"type": "point", "clip": True, "filled": True, "shape": "triangle", "size": 90},
-                       "encoding": {"x": _q("x2"), "y": _q("y2"), "color": colour,
-                                    "angle": _q("angle", scale=None)}})
+                       "encoding": {"x": q("x2"), "y": q("y2"), "color": colour,
+                                    "angle": q("angle", scale=None)}})
         layers.append({"data": {"name": "arrows"},
                        "mark": {"type": "text", "align": "left", "clip": True, "dx": 10, "dy": -10, "fontSize": 14,
                                 "fontWeight": "bold"},
-                       "encoding": {"x": _q("x2"), "y": _q("y2"), "text": _n("name"), "color": colour}})
+                       "encoding": {"x": q("x2"), "y": q("y2"), "text": nominal("name"), "color": colour}})
     if critical:
         rows = records_of(critical)
         for r in rows:
@@ -210,12 +159,12 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
                        "mark": {"type": "point", "clip": True, "filled": True, "size": 260, "stroke": "#000",
                                 "strokeWidth": 1.5},
                        "encoding": {**xy,
-                                    "fill": _n("kind_text", title=labels["kind"], legend=legend, scale={
+                                    "fill": nominal("kind_text", title=labels["kind"], legend=legend, scale={
                                         "domain": names, "range": [KIND_STYLE[k][0] for k in kinds]}),
-                                    "shape": _n("kind_text", title=labels["kind"], legend=legend, scale={
+                                    "shape": nominal("kind_text", title=labels["kind"], legend=legend, scale={
                                         "domain": names, "range": [KIND_STYLE[k][1] for k in kinds]}),
-                                    "tooltip": [_n("kind_text", title=labels["kind"]),
-                                                _n("text", title=labels["f"])]}})
+                                    "tooltip": [nominal("kind_text", title=labels["kind"]),
+                                                nominal("text", title=labels["f"])]}})
     if marker is not None:
         datasets["marker"] = records({"x": float(marker[0]), "y": float(marker[1])})
         layers.append({"data": {"name": "marker"},
@@ -243,12 +192,12 @@ def slices_chart(t, slices: dict, labels: dict):
     curves = [labels["true"], labels["model"]]
     spec = {"data": {"name": "slices"}, "mark": {"type": "line", "strokeWidth": 3},
             "encoding": {
-                "x": _q("t", title=labels["x"]), "y": _q("f", title=labels["y"], scale={"zero": False}),
-                "color": _n("direction", title=labels["direction"], scale={"range": ["#0072B2", "#D55E00"]}),
-                "strokeDash": _n("curve", title=None, sort=curves,
+                "x": q("t", title=labels["x"]), "y": q("f", title=labels["y"], scale={"zero": False}),
+                "color": nominal("direction", title=labels["direction"], scale={"range": ["#0072B2", "#D55E00"]}),
+                "strokeDash": nominal("curve", title=None, sort=curves,
                                  scale={"domain": curves, "range": [[1, 0], [7, 4]]}),
-                "detail": _n("curve"),
-                "tooltip": [_n("direction"), _n("curve"), _q("t", format=".3f"), _q("f", format=".4g")]},
+                "detail": nominal("curve"),
+                "tooltip": [nominal("direction"), nominal("curve"), q("t", format=".3f"), q("f", format=".4g")]},
             "datasets": {"slices": rows}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=340)
 
@@ -261,16 +210,16 @@ def curves_chart(curves: dict, colors: dict, labels: dict, log: bool = True):
         vals = vals[:, 0]
         ok = np.isfinite(vals) & ((vals > 0) if log else True)
         rows += records({"step": idx[ok], "v": vals[ok], "method": name})
-    y = _q("v", title=labels["y"])
+    y = q("v", title=labels["y"])
     if log:
         y.update(scale={"type": "log"}, axis={"format": ".0e"})
     spec = {"data": {"name": "curves"}, "mark": {"type": "line", "strokeWidth": 2.5},
             "encoding": {
-                "x": _q("step", title=labels["x"]), "y": y,
-                "color": _n("method", title=labels["method"], legend={"columns": 2},
+                "x": q("step", title=labels["x"]), "y": y,
+                "color": nominal("method", title=labels["method"], legend={"columns": 2},
                             scale={"domain": list(curves), "range": [colors[k] for k in curves]}),
-                "tooltip": [_n("method", title=labels["method"]), _q("step", title=labels["x"]),
-                            _q("v", format=".4e", title=labels["y"])]},
+                "tooltip": [nominal("method", title=labels["method"]), q("step", title=labels["x"]),
+                            q("v", format=".4e", title=labels["y"])]},
             "datasets": {"curves": rows}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=320)
 
@@ -279,7 +228,7 @@ def fraction_histogram(fractions, labels: dict):
     """Histogram of the fraction of positive eigenvalues. labels: title, subtitle, x, y. Dataset: fractions."""
     count = {"aggregate": "count", "type": "quantitative", "title": labels["y"]}
     spec = {"data": {"name": "fractions"}, "mark": {"type": "bar", "color": "#0072B2"},
-            "encoding": {"x": _q("frac", bin={"extent": [0, 1], "step": 0.025}, title=labels["x"]),
+            "encoding": {"x": q("frac", bin={"extent": [0, 1], "step": 0.025}, title=labels["x"]),
                          "y": count, "tooltip": [dict(count)]},
             "datasets": {"fractions": records({"frac": np.asarray(fractions, dtype=float).ravel()})}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=300)
@@ -294,13 +243,13 @@ def chain_chart(t, losses: dict, current: int, labels: dict):
     for k, v in losses.items():
         v = np.asarray(v, dtype=float)
         rows += records({"t": np.broadcast_to(np.asarray(t, dtype=float), v.shape), "loss": v,
-                         "k": _plain(k), "now": bool(k == current)})
+                         "k": plain(k), "now": bool(k == current)})
     spec = {"data": {"name": "chains"}, "mark": {"type": "line"},
             "encoding": {
-                "x": _q("t", title=labels["x"]), "y": _q("loss", title=labels["y"]),
+                "x": q("t", title=labels["x"]), "y": q("loss", title=labels["y"]),
                 "color": {"field": "k", "type": "ordinal", "title": labels["depth"], "scale": {"scheme": "viridis"}},
                 "strokeWidth": {"condition": {"test": "datum.now", "value": 5}, "value": 1.5},
-                "tooltip": [{"field": "k", "type": "ordinal", "title": labels["depth"]}, _q("t", format=".3f"),
-                            _q("loss", format=".5f")]},
+                "tooltip": [{"field": "k", "type": "ordinal", "title": labels["depth"]}, q("t", format=".3f"),
+                            q("loss", format=".5f")]},
             "datasets": {"chains": rows}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=340)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.charts.landscape import band_layer
-from core.charts.style import attach, compact, finish, framed, thin
+from core.charts.style import attach, compact, finish, framed, q, thin
 
 __all__ = ["curve_1d", "x_over_steps", "directional_chart", "race_map", "series_chart", "state_map",
            "data_fit_chart", "loglog_chart", "OPTIMIZER_STYLE", "MAX_RACE_POINTS"]
@@ -25,9 +25,6 @@ OPTIMIZER_STYLE = {
     "scipy": ("#CC79A7", [2, 3]),
 }
 
-
-def _q(field: str, **extra) -> dict:
-    return {"field": field, "type": "quantitative", **extra}
 
 
 def curve_1d(xs, fs, path_x, path_f, slopes, labels: dict, window=None):
@@ -50,20 +47,20 @@ def curve_1d(xs, fs, path_x, path_f, slopes, labels: dict, window=None):
     path = pd.DataFrame({"step": idx, "x": x, "f": f, "slope": slope, "xa": x - half, "xb": x + half,
                          "fa": f - half * slope, "fb": f + half * slope})
     curve = pd.DataFrame({"x": compact(xs[ok], 6), "f": compact(fs[ok], 6)})
-    tip = [_q("step", title=labels["step"]), _q("x", format=".5g"), _q("f", format=".5g", title=labels["y"]),
-           _q("slope", format=".4g", title=labels["slope"])]
+    tip = [q("step", title=labels["step"]), q("x", format=".5g"), q("f", format=".5g", title=labels["y"]),
+           q("slope", format=".4g", title=labels["slope"])]
     at_step = {"filter": "(datum.step === step)"}
-    xy = {"x": _q("x", scale=xsc), "y": _q("f", scale=ysc)}
+    xy = {"x": q("x", scale=xsc), "y": q("f", scale=ysc)}
     layers = [
         {"data": {"name": "curve"}, "mark": {"type": "line", "color": "#0072B2", "strokeWidth": 3},
-         "encoding": {"x": _q("x", scale=xsc, title=labels["x"]), "y": _q("f", scale=ysc, title=labels["y"])}},
+         "encoding": {"x": q("x", scale=xsc, title=labels["x"]), "y": q("f", scale=ysc, title=labels["y"])}},
         {"data": {"name": "path"}, "mark": {"type": "line", "clip": True, "color": "#D55E00", "opacity": 0.7,
-                                            "strokeWidth": 1.5}, "encoding": {"order": _q("step"), **xy}},
+                                            "strokeWidth": 1.5}, "encoding": {"order": q("step"), **xy}},
         {"data": {"name": "path"}, "mark": {"type": "circle", "clip": True, "color": "#D55E00", "size": 60},
          "encoding": {"tooltip": tip, **xy}},
         {"data": {"name": "path"}, "mark": {"type": "rule", "clip": True, "color": "#000", "strokeDash": [6, 3],
                                             "strokeWidth": 2.5},
-         "encoding": {"x": _q("xa", scale=xsc), "x2": {"field": "xb"}, "y": _q("fa", scale=ysc),
+         "encoding": {"x": q("xa", scale=xsc), "x2": {"field": "xb"}, "y": q("fa", scale=ysc),
                       "y2": {"field": "fb"}}, "transform": [at_step]},
         {"data": {"name": "path"}, "mark": {"type": "point", "clip": True, "color": "#000", "shape": "circle",
                                             "size": 380, "strokeWidth": 3},
@@ -95,19 +92,19 @@ def x_over_steps(series: dict, chosen: str, labels: dict, window=None):
     names = list(series)
     others = iter([("#D55E00", [6, 3]), ("#0072B2", [2, 2]), ("#009E73", [8, 3, 2, 3])])
     look = {n: ("#000000", [1, 0]) if n == chosen else next(others) for n in names}
-    y = _q("v", title=labels["y"])
+    y = q("v", title=labels["y"])
     if window:
         y["scale"] = {"domain": [float(window[0]), float(window[1])], "nice": False}
     series_enc = {"field": "series", "type": "nominal", "title": labels["series"], "sort": names}
     spec = {"data": {"name": "steps"},
             "mark": {"type": "line", "clip": True, "point": {"clip": True, "size": 30}},
             "encoding": {
-                "x": _q("step", title=labels["x"]), "y": y,
+                "x": q("step", title=labels["x"]), "y": y,
                 "color": {**series_enc, "scale": {"domain": names, "range": [look[n][0] for n in names]}},
                 "strokeDash": {**series_enc, "scale": {"domain": names, "range": [look[n][1] for n in names]}},
                 "strokeWidth": {"condition": {"test": "datum.own", "value": 4}, "value": 2},
                 "tooltip": [{"field": "series", "type": "nominal", "title": labels["series"]},
-                            _q("step", title=labels["x"]), _q("v", format=".6g", title=labels["y"])]},
+                            q("step", title=labels["x"]), q("v", format=".6g", title=labels["y"])]},
             "datasets": {"steps": df.to_dict("records")}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=340, wrap=labels.get("wrap"))
 

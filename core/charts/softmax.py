@@ -11,39 +11,15 @@ import math
 
 import numpy as np
 
-from core.charts.style import FORMAT_COLORS, METHOD_DASH, framed
+from core.charts.style import FORMAT_COLORS, METHOD_DASH, framed, nominal, q, records
 
 __all__ = ["exp_range_chart", "probability_chart", "shift_chart", "sweep_chart", "ERROR_FLOOR"]
 
 ERROR_FLOOR = 1e-17  # errors below this (including exactly 0) are drawn on this line of the log axis
 
 
-def _column(values, n: int) -> list:
-    """Plain Python values for a dataset column (a scalar repeated ``n`` times); nan and ±inf become None
-    (null), as Altair wrote them."""
-    if np.ndim(values) == 0:
-        values = [values.item() if isinstance(values, np.generic) else values] * n
-    else:
-        values = np.asarray(values)
-        if values.dtype.kind == "f":
-            values = values.astype(np.float64)
-        values = values.tolist()
-    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
 
 
-def _records(**columns) -> list[dict]:
-    """Rows of a dataset from equal-length columns (arrays or lists) and scalars."""
-    n = max((len(v) for v in columns.values() if np.ndim(v) > 0), default=1)
-    names = list(columns)
-    return [dict(zip(names, row)) for row in zip(*(_column(v, n) for v in columns.values()))]
-
-
-def _q(field: str, **extra) -> dict:
-    return {"field": field, "type": "quantitative", **extra}
-
-
-def _n(field: str, **extra) -> dict:
-    return {"field": field, "type": "nominal", **extra}
 
 
 def exp_range_chart(x, y, overflow: float, underflow: float, labels: dict):
@@ -57,24 +33,24 @@ def exp_range_chart(x, y, overflow: float, underflow: float, labels: dict):
     underflow, overflow = float(underflow), float(overflow)
     zones = [labels["underflow"], labels["overflow"]]
     datasets = {
-        "zones": _records(x0=[lo, overflow], x1=[underflow, hi], zone=zones),
-        "curve": _records(x=x[finite], y=y[finite]),
-        "limits": _records(x=[underflow, overflow], label=[f"x = {underflow:.4g}", f"x = {overflow:.4g}"]),
+        "zones": records(x0=[lo, overflow], x1=[underflow, hi], zone=zones),
+        "curve": records(x=x[finite], y=y[finite]),
+        "limits": records(x=[underflow, overflow], label=[f"x = {underflow:.4g}", f"x = {overflow:.4g}"]),
     }
     layers = [
         {"data": {"name": "zones"}, "mark": {"type": "rect", "opacity": 0.22},
-         "encoding": {"x": _q("x0"), "x2": {"field": "x1"},
-                      "color": _n("zone", title=None, scale={"domain": zones, "range": ["#56B4E9", "#E69F00"]}),
-                      "tooltip": [_n("zone", title=labels["zone"])]}},
+         "encoding": {"x": q("x0"), "x2": {"field": "x1"},
+                      "color": nominal("zone", title=None, scale={"domain": zones, "range": ["#56B4E9", "#E69F00"]}),
+                      "tooltip": [nominal("zone", title=labels["zone"])]}},
         {"data": {"name": "curve"}, "mark": {"type": "line", "color": "#333", "strokeWidth": 3},
-         "encoding": {"x": _q("x", title=labels["x"], scale={"domain": [lo, hi], "nice": False}),
-                      "y": _q("y", title=labels["y"], scale={"type": "log"}),
-                      "tooltip": [_q("x", format=".5g"), _q("y", title="exp(x)", format=".4e")]}},
+         "encoding": {"x": q("x", title=labels["x"], scale={"domain": [lo, hi], "nice": False}),
+                      "y": q("y", title=labels["y"], scale={"type": "log"}),
+                      "tooltip": [q("x", format=".5g"), q("y", title="exp(x)", format=".4e")]}},
         {"data": {"name": "limits"}, "mark": {"type": "rule", "color": "#000", "strokeDash": [5, 3], "strokeWidth": 2},
-         "encoding": {"x": _q("x"), "tooltip": [_n("label", title=labels["limit"])]}},
+         "encoding": {"x": q("x"), "tooltip": [nominal("label", title=labels["limit"])]}},
         {"data": {"name": "limits"}, "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 5, "dy": -8,
                                               "fontSize": 14},
-         "encoding": {"x": _q("x"), "y": {"value": 12}, "text": _n("label")}},
+         "encoding": {"x": q("x"), "y": {"value": 12}, "text": nominal("label")}},
     ]
     return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"))
 
@@ -93,19 +69,19 @@ def probability_chart(naive, stable, labels: dict):
                          "shown": f"{v:.6g}" if ok else str(v), "bad": not ok})
     methods = [labels["naive"], labels["stable"]]
     x = {"field": "cls", "type": "ordinal", "title": labels["x"], "axis": {"labelAngle": 0, "labelOverlap": True}}
-    offset = _n("method", sort=methods)
-    tip = [{"field": "cls", "type": "ordinal", "title": labels["x"]}, _n("method", title=labels["method"]),
-           _n("shown", title="p")]
+    offset = nominal("method", sort=methods)
+    tip = [{"field": "cls", "type": "ordinal", "title": labels["x"]}, nominal("method", title=labels["method"]),
+           nominal("shown", title="p")]
     bars = {"mark": {"type": "bar"},
             "encoding": {"x": x, "xOffset": offset, "tooltip": tip,
-                         "y": _q("p", title=labels["y"], scale={"domain": [0, 1]}),
-                         "color": _n("method", title=None, sort=methods,
+                         "y": q("p", title=labels["y"], scale={"domain": [0, 1]}),
+                         "color": nominal("method", title=None, sort=methods,
                                      scale={"domain": methods, "range": ["#D55E00", "#0072B2"]}),
                          "opacity": {"condition": {"test": "datum.bad", "value": 0.0}, "value": 1.0}}}
     # the label of a nan or inf sits where its missing bar would start
     bad = {"mark": {"type": "text", "baseline": "bottom", "color": "#D55E00", "dy": -2,
                     "fontSize": 15 if n <= 16 else 10, "fontWeight": "bold"},
-           "encoding": {"x": x, "xOffset": offset, "tooltip": tip, "y": {"datum": 0.02}, "text": _n("shown")},
+           "encoding": {"x": x, "xOffset": offset, "tooltip": tip, "y": {"datum": 0.02}, "text": nominal("shown")},
            "transform": [{"filter": "datum.bad"}]}
     spec = {"data": {"name": "probs"}, "layer": [bars, bad], "datasets": {"probs": rows}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=360)
@@ -122,21 +98,21 @@ def shift_chart(shifts, error, broken, current: float, labels: dict):
     labels: title, subtitle, x, y, ok, broken, current.
     """
     states = [labels["ok"], labels["broken"]]
-    datasets = {"errors": _records(c=np.asarray(shifts, dtype=np.float64), err=_error(error),
+    datasets = {"errors": records(c=np.asarray(shifts, dtype=np.float64), err=_error(error),
                                    state=np.where(broken, labels["broken"], labels["ok"])),
-                "now": _records(c=[float(current)], label=[labels["current"]])}
+                "now": records(c=[float(current)], label=[labels["current"]])}
     layers = [
         {"data": {"name": "errors"}, "mark": {"type": "point", "filled": True, "size": 40},
-         "encoding": {"x": _q("c", title=labels["x"]),
-                      "y": _q("err", title=labels["y"], scale={"type": "log", "domain": [ERROR_FLOOR, 2]}),
-                      "color": _n("state", title=None, scale={"domain": states, "range": ["#0072B2", "#D55E00"]}),
-                      "shape": _n("state", title=None, scale={"domain": states, "range": ["circle", "cross"]}),
-                      "tooltip": [_q("c", title="c", format=".4g"), _q("err", title=labels["y"], format=".2e"),
-                                  _n("state", title=labels["state"])]}},
+         "encoding": {"x": q("c", title=labels["x"]),
+                      "y": q("err", title=labels["y"], scale={"type": "log", "domain": [ERROR_FLOOR, 2]}),
+                      "color": nominal("state", title=None, scale={"domain": states, "range": ["#0072B2", "#D55E00"]}),
+                      "shape": nominal("state", title=None, scale={"domain": states, "range": ["circle", "cross"]}),
+                      "tooltip": [q("c", title="c", format=".4g"), q("err", title=labels["y"], format=".2e"),
+                                  nominal("state", title=labels["state"])]}},
         {"data": {"name": "now"}, "mark": {"type": "rule", "color": "#000", "strokeWidth": 2},
-         "encoding": {"x": _q("c"), "tooltip": [_n("label")]}},
+         "encoding": {"x": q("c"), "tooltip": [nominal("label")]}},
         {"data": {"name": "now"}, "mark": {"type": "text", "align": "left", "dx": 5, "fontSize": 14},
-         "encoding": {"x": _q("c"), "y": {"value": 14}, "text": _n("label")}},
+         "encoding": {"x": q("c"), "y": {"value": 14}, "text": nominal("label")}},
     ]
     return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"))
 
@@ -150,22 +126,23 @@ def sweep_chart(scales, series: dict, current: float, labels: dict):
     scales = np.asarray(scales, dtype=np.float64)
     rows = []
     for (fmt, method), (error, broken) in series.items():
-        rows += _records(scale=scales, err=_error(error), fmt=fmt, method=labels[method],
+        rows += records(scale=scales, err=_error(error), fmt=fmt, method=labels[method],
                          broken=np.where(broken, labels["broken"], ""))
     fmts = list(dict.fromkeys(f for f, _ in series))
     methods = [labels["naive"], labels["stable"]]
     enc = {
-        "x": _q("scale", title=labels["x"], scale={"type": "log"}),
-        "y": _q("err", title=labels["y"], scale={"type": "log", "domain": [ERROR_FLOOR, 2]}),
-        "color": _n("fmt", title=labels["format"], scale={"domain": fmts, "range": [FORMAT_COLORS[f] for f in fmts]}),
-        "detail": _n("method"),
-        "tooltip": [_n("fmt", title=labels["format"]), _n("method", title=labels["method"]),
-                    _q("scale", format=".3g", title=labels["x"]), _q("err", format=".2e", title=labels["y"]),
-                    _n("broken", title=labels["broken"])],
+        "x": q("scale", title=labels["x"], scale={"type": "log"}),
+        "y": q("err", title=labels["y"], scale={"type": "log", "domain": [ERROR_FLOOR, 2]}),
+        "color": nominal("fmt", title=labels["format"],
+                         scale={"domain": fmts, "range": [FORMAT_COLORS[f] for f in fmts]}),
+        "detail": nominal("method"),
+        "tooltip": [nominal("fmt", title=labels["format"]), nominal("method", title=labels["method"]),
+                    q("scale", format=".3g", title=labels["x"]), q("err", format=".2e", title=labels["y"]),
+                    nominal("broken", title=labels["broken"])],
     }
     # The dash encoding stays on the lines only: shared with the point layer, its legend would draw
     # filled crosses with no stroke, i.e. nothing.
-    dash = _n("method", title=labels["method"], sort=methods,
+    dash = nominal("method", title=labels["method"], sort=methods,
               legend={"symbolType": "stroke", "symbolStrokeColor": "#333", "symbolStrokeWidth": 2.5,
                       "symbolSize": 400},
               scale={"domain": methods, "range": [METHOD_DASH["naive"], METHOD_DASH["stable"]]})
@@ -175,7 +152,7 @@ def sweep_chart(scales, series: dict, current: float, labels: dict):
         {"data": {"name": "errors"}, "mark": {"type": "point", "filled": True, "shape": "cross", "size": 60},
          "encoding": enc, "transform": [{"filter": "(datum.broken !== '')"}]},
         {"data": {"name": "now"}, "mark": {"type": "rule", "color": "#000", "strokeWidth": 2},
-         "encoding": {"x": _q("scale"), "tooltip": [_n("label")]}},
+         "encoding": {"x": q("scale"), "tooltip": [nominal("label")]}},
     ]
-    datasets = {"errors": rows, "now": _records(scale=[float(current)], label=[labels["current"]])}
+    datasets = {"errors": rows, "now": records(scale=[float(current)], label=[labels["current"]])}
     return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=480)

@@ -1,12 +1,14 @@
 """One look for every chart: fonts readable on a projector, colour-blind-safe colours."""
 from __future__ import annotations
 
+import math
 import re
 
 import altair as alt
 import numpy as np
 
-__all__ = ["finish", "framed", "style", "Spec", "house_config", "thin", "wrap_text", "compact", "attach", "WithData",
+__all__ = ["finish", "framed", "style", "Spec", "q", "nominal", "plain", "records", "records_of",
+           "house_config", "thin", "wrap_text", "compact", "attach", "WithData",
            "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT", "projector", "export_table", "PROJECTOR_SCALE"]
 
 WIDTH = "container"
@@ -76,8 +78,64 @@ def thin(points: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
 
 def compact(values, digits: int = 4) -> np.ndarray:
     """Values rounded to ``digits`` significant digits: the JSON sent to the browser stays short (a float32 would
-    be written with 17 digits), and the eye cannot tell the difference on a chart."""
-    return np.char.mod(f"%.{digits}g", np.asarray(values, dtype=np.float64)).astype(np.float64)
+    be written with 17 digits), and the eye cannot tell the difference on a chart. (One ``%`` formatting of all the
+    values at once: half the time of formatting them one by one.)"""
+    v = np.asarray(values, dtype=np.float64)
+    if not v.size:
+        return v.copy()
+    flat = v.ravel()
+    return np.array((f"%.{digits}g " * flat.size % tuple(flat.tolist())).split(), dtype=np.float64).reshape(v.shape)
+
+
+def q(field: str, **extra) -> dict:
+    """A quantitative encoding of ``field``, for specs written as dicts."""
+    return {"field": field, "type": "quantitative", **extra}
+
+
+def nominal(field: str, **extra) -> dict:
+    """A nominal encoding of ``field``, for specs written as dicts."""
+    return {"field": field, "type": "nominal", **extra}
+
+
+def plain(v):
+    """A value as plain Python for JSON: numpy scalars unwrapped, nan and ±inf as None (null)."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _column(values, n: int) -> list:
+    """One column as plain Python values; non-finite floats become None (null), as Altair's sanitizing did."""
+    if isinstance(values, str | bool | int | float | np.generic) or values is None:
+        return [plain(values)] * n
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        out = arr.astype(np.float64).tolist()
+        if not np.isfinite(arr).all():
+            out = [v if math.isfinite(v) else None for v in out]
+        return out
+    if arr.dtype.kind in "iub":
+        return arr.tolist()
+    return [plain(v) for v in arr.tolist()]
+
+
+def records(columns: dict | None = None, /, **named) -> list[dict]:
+    """Rows (dicts) of a dataset from equal-length columns (arrays, lists, or one scalar for every row), given as
+    a dict or as keywords, ready for JSON: plain Python values, nan and ±inf as null."""
+    columns = {**(columns or {}), **named}
+    sizes = [len(v) for v in columns.values() if not isinstance(v, str | bool | int | float | np.generic)
+             and v is not None]
+    n = max(sizes, default=1)
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*(_column(columns[k], n) for k in names))]
+
+
+def records_of(dicts: list) -> list[dict]:
+    """Rows from a list of dicts with the keys of all of them (missing ones null, as a DataFrame would have)."""
+    keys = list(dict.fromkeys(k for d in dicts for k in d))
+    return [{k: plain(d.get(k, np.nan)) for k in keys} for d in dicts]
 
 
 class WithData:
