@@ -171,7 +171,7 @@ def test_band_layer_altair_and_dict_send_the_same_cells():
     _, axsc, aysc, frame = charts.band_layer(xs, ys, Z, {"x": "x", "y": "y", "f": "f"})
     assert heat == frame.to_dict("records") and xsc == axsc.to_dict() and ysc == aysc.to_dict()
     assert layer["encoding"]["color"]["scale"]["scheme"] == {"name": "greys", "count": 9}
-    assert layer["mark"] == {"type": "rect", "opacity": 0.85}
+    assert layer["mark"] == {"type": "rect", "opacity": 0.85, "aria": False}  # no screen-reader text per cell
 
 
 # --- slices, curves, histogram, chains ---------------------------------------------------------------------

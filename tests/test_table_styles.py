@@ -1,6 +1,8 @@
 """The shared cache of table styling (``ui.frame._Styles``): a hit gives exactly what Streamlit computes."""
 import math
 
+import numpy as np
+import pytest
 from streamlit.elements import arrow
 from streamlit.proto.ArrowData_pb2 import ArrowData
 
@@ -55,3 +57,19 @@ def test_a_page_rerun_keeps_the_flags():
     at.run()  # every table now comes from the cache
     assert [d.proto.arrow_data.styler.styles for d in at.dataframe] == first
     assert any("#fde2d4" in s for s in first)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_written_styles_equal_streamlits_for_tables_of_every_shape(seed):
+    rng = np.random.default_rng(seed)
+    rows, ncols = int(rng.integers(1, 9)), int(rng.integers(1, 6))
+    pool = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.5, -2e-300, 1e300, "text", "0", "inf"]
+    columns = {f"c{j}": [pool[int(i)] for i in rng.integers(0, len(pool), rows)] for j in range(ncols)}
+    flag = tuple(c for c in columns if rng.random() < 0.7)
+    index = None if rng.random() < 0.5 else [f"r{i}" for i in range(rows)]
+    original = arrow.marshall_styler.__wrapped__
+    reference = _styled(flagged_table(columns, index=index, flag=flag), original)
+    written = ArrowData()
+    styler = flagged_table(columns, index=index, flag=flag)
+    frame._write_styles(written, styler, styler.cell_styles)
+    assert written == reference

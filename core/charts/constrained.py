@@ -81,7 +81,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     out = ~np.asarray(feasible, dtype=bool)
     datasets = {"heat": heat, "shade": records({"x": gx[out], "y": gy[out]})}
     fade = {"data": {"name": "shade"}, "transform": cell_edges(dx, dy),
-            "mark": {"type": "rect", "color": "#ffffff", "opacity": 0.72},
+            "mark": {"type": "rect", "color": "#ffffff", "opacity": 0.72, "aria": False},
             "encoding": {"x": q("x0", scale=xsc), "x2": {"field": "x1"}, "y": q("y0", scale=ysc),
                          "y2": {"field": "y1"}}}
     colours = labels["colours"]

@@ -85,7 +85,8 @@ def band_layer_dict(xs, ys, Z, labels: dict, scheme: str = "greys", count: int =
     cx, cy, f, dx, dy = _cells(xs, ys, Z)
     heat = records({"x": cx, "y": cy, "f": f})
     axis = {"tickCount": 8, "labelFlush": True}
-    layer = {"data": {"name": "heat"}, "transform": cell_edges(dx, dy), "mark": {"type": "rect", "opacity": opacity},
+    layer = {"data": {"name": "heat"}, "transform": cell_edges(dx, dy),
+             "mark": {"type": "rect", "opacity": opacity, "aria": False},
              "encoding": {
                  "x": q("x0", title=labels["x"], scale=xsc, axis=axis), "x2": {"field": "x1"},
                  "y": q("y0", title=labels["y"], scale=ysc, axis=axis), "y2": {"field": "y1"},

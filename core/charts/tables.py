@@ -33,7 +33,8 @@ def _flag(text: str) -> str:
 
 def flagged_table(columns: dict, index=None, digits: int = 6, flag: tuple = ()):
     """A Styler over ``columns`` ({title: values}); numbers become text, and the columns named in
-    ``flag`` get inf/nan in orange and exact zeros in blue. Its ``content_key`` is a digest of all of that."""
+    ``flag`` get inf/nan in orange and exact zeros in blue. Its ``content_key`` is a digest of all of that,
+    its ``cell_styles`` the CSS of each flagged cell by (row, column)."""
     data = {name: [v if isinstance(v, str) else number_text(v, digits) for v in values]
             for name, values in columns.items()}
     df = pd.DataFrame(data, index=index)
@@ -46,6 +47,10 @@ def flagged_table(columns: dict, index=None, digits: int = 6, flag: tuple = ()):
     if cols:
         styler = styler.map(_flag, subset=cols)
     styler.content_key = key
+    # the same styling as (row, column) → CSS, for a page that writes the table's CSS itself (ui.frame._Styles)
+    positions = [df.columns.get_loc(c) for c in cols]
+    styler.cell_styles = {(r, j): css for j, c in zip(positions, cols) for r, text in enumerate(data[c])
+                          if (css := _flag(text))}
     return styler
 
 
