@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 from bench import browser as bb
 from bench import live, rerun
 from bench.stats import summary
@@ -65,6 +67,10 @@ def _fmt_ms(values) -> str:
     return f"{med:,.0f} ± {spread:,.0f}" if med >= 100 else f"{med:.1f} ± {spread:.1f}"
 
 
+def _count(values) -> str:
+    return f"{summary(values)[0]:.0f}" if values else "–"
+
+
 def _mark(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -96,6 +102,7 @@ def measure(args) -> dict:
             page = bb.open_page(browser, server.url + "/")
             out["floor_latency"] = bb.slider_latency(page, "v", args.moves)
             page.context.close()
+        out["elements"] = bb.element_cost(browser, tmp, args.moves)
         out["latency"], out["vega"], out["frames"] = {}, {}, {}
         with live.Server() as server:
             for page_obj in PAGES:
@@ -236,24 +243,38 @@ def report(m: dict, env: dict, args) -> str:
         "slider (the one the browser tests move) gets an arrow-key press; the time runs from the keydown to the "
         "later of the script run finishing and the last change of a chart's SVG (page clock, "
         "`performance.now()`). Where the time goes: keydown → the widget's message leaves the browser; → the "
-        "last message of the rerun has arrived (the server's run and the transfer); the rest, to the total, is "
-        "the browser drawing. Consecutive presses move on to new values (turning back at the slider's end).",
+        "page has taken in the rerun's last message (the server's run, the transfer, and any time the page was "
+        "busy with the earlier messages: the browser handles each element's message as it comes); the rest, to "
+        "the total, is the browser drawing. Messages: how many the rerun sent the page, about one per element of "
+        "the part of the page that reran. Consecutive presses move on to new values (turning back at the "
+        "slider's end).",
         "",
-        "| page | slider | keydown → chart drawn (ms) | × floor | → message sent | → last message in | "
+        "| page | slider | keydown → chart drawn (ms) | × floor | → message sent | → last message in | messages | "
         "target < 150 ms |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     fl = m["floor_latency"]
     lines.append(f"| floor: one slider, one chart | `v` | {_fmt_ms(fl.ms)} | 1.0 | {_fmt_ms(fl.to_sent)} | "
-                 f"{_fmt_ms(fl.to_recv)} | {_mark(floor_lat < TARGET_SLIDER_MS)} |")
+                 f"{_fmt_ms(fl.to_recv)} | {_count(fl.messages)} | {_mark(floor_lat < TARGET_SLIDER_MS)} |")
     for p, v in m["latency"].items():
         if v is None or not v.ms:
-            lines.append(f"| {p} | – | no enabled slider changed a chart | | | | **missed** |")
+            lines.append(f"| {p} | – | no enabled slider changed a chart | | | | | **missed** |")
             continue
         med = summary(v.ms)[0]
         note = f" ({v.unchanged} of {args.moves} presses changed no chart)" if v.unchanged else ""
         lines.append(f"| {p} | `{v.target}` | {_fmt_ms(v.ms)}{note} | {med / floor_lat:.1f} | {_fmt_ms(v.to_sent)} | "
-                     f"{_fmt_ms(v.to_recv)} | {_mark(med < TARGET_SLIDER_MS)} |")
+                     f"{_fmt_ms(v.to_recv)} | {_count(v.messages)} | {_mark(med < TARGET_SLIDER_MS)} |")
+    if m.get("elements"):
+        el = m["elements"]
+        ns = [n for n in el if el[n].ms]
+        slope = float(np.polyfit(ns, [summary(el[n].ms)[0] for n in ns], 1)[0]) if len(ns) > 1 else float("nan")
+        lines += ["", f"What the elements of a rerun cost by themselves: the floor page with n short paragraphs "
+                  f"that change with the slider, in the same run. Each element adds about {slope:.1f} ms "
+                  "from keydown to chart (a least-squares line through the medians), before any computation.", "",
+                  "| paragraphs | messages | keydown → chart drawn (ms) | → last message in |",
+                  "| ---: | ---: | ---: | ---: |"]
+        for n in ns:
+            lines.append(f"| {n} | {_count(el[n].messages)} | {_fmt_ms(el[n].ms)} | {_fmt_ms(el[n].to_recv)} |")
     if m["vega"]:
         lines += ["", "Sliders inside a chart (a Vega parameter bound to an input): from the input event to the "
                   "chart's redraw, and the messages the moves sent to the server (none: no round trip).", "",

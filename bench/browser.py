@@ -30,6 +30,7 @@ class Latency:
     ms: list[float] = field(default_factory=list)
     to_sent: list[float] = field(default_factory=list)  # keydown → the widget's message leaves the browser
     to_recv: list[float] = field(default_factory=list)  # keydown → the run's last message has arrived
+    messages: list[int] = field(default_factory=list)  # messages the run sent the page (about one per element)
     reruns: int = 0        # messages the browser sent to the server (each a rerun request)
     unchanged: int = 0     # moves after which no chart drew anything different
 
@@ -59,6 +60,7 @@ def slider_latency(page, key: str, moves: int) -> Latency:
         elif value <= float(thumb.get_attribute("min")):
             direction = "ArrowRight"
         before, sent = live.fingerprints(page), page.evaluate("window.__ws.sent.length")
+        received = page.evaluate("window.__ws.recv.length")
         thumb.focus()
         page.keyboard.press(direction)
         t_key = page.evaluate("window.__clk.key")
@@ -75,6 +77,7 @@ def slider_latency(page, key: str, moves: int) -> Latency:
         out.ms.append(t_end - t_key)
         out.to_sent.append(min((t for t, _ in ws["sent"][sent:]), default=float("nan")) - t_key)
         out.to_recv.append(max((t for t, _ in ws["recv"] if t <= t_end), default=float("nan")) - t_key)
+        out.messages.append(sum(1 for t, _ in ws["recv"][received:] if t <= t_end))
     return out
 
 
@@ -139,6 +142,32 @@ def memory(browser, script: str, paths: list[str], sessions: int) -> tuple[int, 
         for page in pages:
             page.context.close()
     return one, many
+
+
+ELEMENTS_APP = '''import streamlit as st
+n = int(st.query_params.get("n", "0"))
+v = st.slider("v", 0, 100, 50, key="v")
+for i in range(n):
+    st.markdown(f"Paragraph {i}: a line of text that changes with the slider, {v}.")
+st.vega_lite_chart({"data": {"values": [{"x": i, "y": (i * v) % 7} for i in range(5)]}, "mark": "line",
+                    "encoding": {"x": {"field": "x", "type": "quantitative"},
+                                 "y": {"field": "y", "type": "quantitative"}}})
+'''
+ELEMENT_COUNTS = (0, 40, 80, 160)
+
+
+def element_cost(browser, tmp: str, moves: int) -> dict[int, Latency]:
+    """Slider to chart on the floor page with n more elements (short paragraphs) in the same run: what each
+    element a rerun sends costs by itself, before any computation."""
+    path = pathlib.Path(tmp) / "elements_app.py"
+    path.write_text(ELEMENTS_APP, encoding="utf-8")
+    out = {}
+    with live.Server(str(path)) as server:
+        for n in ELEMENT_COUNTS:
+            page = open_page(browser, f"{server.url}/?n={n}")
+            out[n] = slider_latency(page, "v", moves)
+            page.context.close()
+    return out
 
 
 def floor_script(tmp: str) -> str:

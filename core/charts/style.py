@@ -7,6 +7,12 @@ import re
 import altair as alt
 import numpy as np
 
+# pandas is imported whole before this module's Altair call below: Altair looks pandas up in sys.modules, and on a
+# fresh server two sessions import the pages at once; with pandas half imported by one of them, the other's Altair
+# call failed ("partially initialized module 'pandas' has no attribute 'Timestamp'"). An import statement waits
+# for another thread's import of the same module to finish.
+import pandas  # noqa: F401
+
 __all__ = ["finish", "framed", "style", "Spec", "q", "nominal", "plain", "records", "records_of",
            "house_config", "thin", "wrap_text", "compact", "attach", "WithData",
            "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT", "projector", "export_table", "PROJECTOR_SCALE"]
