@@ -165,11 +165,16 @@ def test_moving_the_inspected_point_changes_only_the_datasets():
     assert specs[0]["datasets"]["heat"] == specs[1]["datasets"]["heat"]
 
 
-def test_band_layer_altair_and_dict_send_the_same_cells():
+def test_band_layer_sends_each_finite_cell_rounded():
     _, xs, ys, Z = grid("rosenbrock", 17)
-    layer, xsc, ysc, heat = charts.band_layer_dict(xs, ys, Z, {"x": "x", "y": "y", "f": "f"})
-    _, axsc, aysc, frame = charts.band_layer(xs, ys, Z, {"x": "x", "y": "y", "f": "f"})
-    assert heat == frame.to_dict("records") and xsc == axsc.to_dict() and ysc == aysc.to_dict()
+    Z = Z.copy()
+    Z[3, 4] = np.nan  # a cell where f is undefined is left out
+    layer, xsc, ysc, heat = charts.band_layer(xs, ys, Z, {"x": "x", "y": "y", "f": "f"})
+    expected = [{"x": float(f"{x:.6g}"), "y": float(f"{y:.6g}"), "f": float(f"{z:.4g}")}
+                for j, y in enumerate(ys) for i, x in enumerate(xs) if np.isfinite(z := Z[j, i])]
+    assert heat == expected and len(heat) == Z.size - 1
+    assert xsc == {"domain": [float(xs[0]), float(xs[-1])], "nice": False}
+    assert ysc == {"domain": [float(ys[0]), float(ys[-1])], "nice": False}
     assert layer["encoding"]["color"]["scale"]["scheme"] == {"name": "greys", "count": 9}
     assert layer["mark"] == {"type": "rect", "opacity": 0.85, "aria": False}  # no screen-reader text per cell
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from core.charts.landscape import band_layer_dict, cell_edges, grid_points
+from core.charts.landscape import band_layer, cell_edges, grid_points
 from core.charts.style import compact, framed, q, records, records_of, thin
 
 __all__ = ["circle_points", "line_points", "cusp_points", "kkt_map", "MAP_SIZE", "SMALL_MAP"]
@@ -75,7 +75,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     labels: title, subtitle, x, y, f, infeasible, legend, colours, and optionally legend_orient ("right").
     Datasets: heat, shade, lines, arrows, points_<kind>.
     """
-    bands, xsc, ysc, heat = band_layer_dict(xs, ys, Z, labels)
+    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
     gx, gy = grid_points(xs, ys)  # rounded (`compact`)
     dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51
     out = ~np.asarray(feasible, dtype=bool)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import math
 
-import altair as alt
 import numpy as np
-import pandas as pd
 
 from core.charts.style import compact, framed, nominal, plain, q, records, records_of, thin
 
-__all__ = ["band_layer", "band_layer_dict", "landscape_map", "slices_chart", "curves_chart", "fraction_histogram",
+__all__ = ["band_layer", "band_layer", "landscape_map", "slices_chart", "curves_chart", "fraction_histogram",
            "chain_chart", "cell_edges", "grid_points", "KIND_STYLE",
            "MAX_PATH_POINTS"]
 
@@ -53,33 +51,12 @@ def cell_edges(dx: float, dy: float) -> list:
 
 
 def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85):
-    """The banded background of a map as an Altair layer (for the maps still built with Altair; see
-    `band_layer_dict` for the same layer as a dict): f in ``count`` equal-area (quantile) colour bands.
+    """The banded background of a map: f in ``count`` equal-area (quantile) colour bands, so any range reads.
 
-    Only cell centres and f travel to the browser, rounded (`compact`) and as the named dataset "heat" (pass the
-    returned frame to `attach`); Vega derives the cell edges, which overlap by 2 % so no hairline gaps show.
-    Returns (layer, x scale, y scale, heat frame). labels: x, y, f.
+    Only cell centres and f travel to the browser, rounded (`compact`); Vega derives the cell edges, which overlap
+    by 2 % so no hairline gaps show. Returns (layer, x scale, y scale, heat rows): put the rows in the spec's
+    ``datasets`` as "heat", and use the scales for every layer drawn on top. labels: x, y, f.
     """
-    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-    xsc, ysc = alt.Scale(domain=[x0, x1], nice=False), alt.Scale(domain=[y0, y1], nice=False)
-    cx, cy, f, dx, dy = _cells(xs, ys, Z)
-    heat = pd.DataFrame({"x": cx, "y": cy, "f": f})
-    bands = alt.Chart(alt.Data(name="heat")).transform_calculate(
-        x0=f"datum.x - {dx!r}", x1=f"datum.x + {dx!r}", y0=f"datum.y - {dy!r}", y1=f"datum.y + {dy!r}",
-    ).mark_rect(opacity=opacity).encode(
-        x=alt.X("x0:Q", title=labels["x"], scale=xsc, axis=alt.Axis(tickCount=8, labelFlush=True)), x2="x1:Q",
-        y=alt.Y("y0:Q", title=labels["y"], scale=ysc, axis=alt.Axis(tickCount=8, labelFlush=True)), y2="y1:Q",
-        color=alt.Color("f:Q", title=labels["f"],
-                        scale=alt.Scale(type="quantile", scheme=alt.SchemeParams(scheme, count=count)),
-                        legend=alt.Legend(orient="right", type="symbol", format=".3g", symbolType="square")),
-        tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
-                 alt.Tooltip("f:Q", format=".4g")])
-    return bands, xsc, ysc, heat
-
-
-def band_layer_dict(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85):
-    """`band_layer` as a Vega-Lite layer dict. Returns (layer, x scale, y scale, heat rows): put the rows in the
-    spec's ``datasets`` as "heat", and use the scales (dicts) for every layer drawn on top."""
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
     xsc, ysc = {"domain": [x0, x1], "nice": False}, {"domain": [y0, y1], "nice": False}
     cx, cy, f, dx, dy = _cells(xs, ys, Z)
@@ -107,7 +84,7 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
     Datasets: heat, paths, arrows, critical, marker.
     """
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-    bands, xsc, ysc, heat = band_layer_dict(xs, ys, Z, labels, scheme="blues", count=8, opacity=1.0)
+    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels, scheme="blues", count=8, opacity=1.0)
     layers, datasets = [bands], {"heat": heat}
     xy = {"x": q("x", scale=xsc), "y": q("y", scale=ysc)}
     if paths:

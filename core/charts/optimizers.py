@@ -1,15 +1,19 @@
 """Charts of the optimizers page: 1-D iterations with a tangent, directional derivatives, the optimizer race
-with a step scrubber inside the chart, optimizer state, and stochastic-gradient experiments."""
+with a step scrubber inside the chart, optimizer state, and stochastic-gradient experiments.
+
+Every builder writes its Vega-Lite spec as a dict (`style.framed`): Altair took 20–170 ms to build each layered
+chart (deep copies, validation), the dicts take a few ms. The data goes in named top-level datasets, so a marker
+that follows a slider changes only the datasets, not the spec's structure.
+"""
 from __future__ import annotations
 
 import json
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from core.charts.landscape import band_layer
-from core.charts.style import attach, compact, finish, framed, q, thin
+from core.charts.style import compact, framed, nominal, q, records, thin
 
 __all__ = ["curve_1d", "x_over_steps", "directional_chart", "race_map", "series_chart", "state_map",
            "data_fit_chart", "loglog_chart", "OPTIMIZER_STYLE", "MAX_RACE_POINTS"]
@@ -114,39 +118,45 @@ def directional_chart(angles, values, grad_angle: float, grad_norm: float, measu
     """∇f·e over the direction angle of the unit vector e, with finite-difference slopes as dots.
 
     labels: title, subtitle, x, y, formula, measured, steepest.
+    Datasets: zero, curve, measured, steepest (the gradient's angle and norm: moving the start point changes
+    only the data).
     """
-    line = pd.DataFrame({"a": angles, "v": values, "series": labels["formula"]})
-    dots = pd.DataFrame({"a": measured_angles, "v": measured, "series": labels["measured"]})
-    xsc = alt.Scale(domain=[0, 360], nice=False)
-    axis = alt.Axis(values=list(range(0, 361, 45)))
+    xsc = {"domain": [0, 360], "nice": False}
     names = [labels["formula"], labels["measured"]]
-    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=["#0072B2", "#D55E00"]))
-    tip = [alt.Tooltip("a:Q", title=labels["x"], format=".0f"), alt.Tooltip("v:Q", title=labels["y"], format=".4g")]
-    curve = alt.Chart(line).mark_line(strokeWidth=3).encode(
-        x=alt.X("a:Q", title=labels["x"], scale=xsc, axis=axis), y=alt.Y("v:Q", title=labels["y"]), color=colour,
-        tooltip=tip)
-    points = alt.Chart(dots).mark_point(size=90, strokeWidth=2.5, filled=False).encode(
-        x=alt.X("a:Q", scale=xsc), y="v:Q", color=colour, tooltip=tip)
-    zero = alt.Chart(pd.DataFrame({"v": [0.0]})).mark_rule(color="#888").encode(y="v:Q")
-    best = pd.DataFrame({"a": [float(grad_angle)], "v": [float(grad_norm)], "text": [labels["steepest"]]})
-    rule = alt.Chart(best).mark_rule(color="#000", strokeDash=[6, 3], strokeWidth=2).encode(x=alt.X("a:Q",
-                                                                                                   scale=xsc))
-    star = alt.Chart(best).mark_point(shape="diamond", size=260, filled=True, color="#000").encode(
-        x=alt.X("a:Q", scale=xsc), y="v:Q")
-    text = alt.Chart(best).mark_text(align="left", dx=10, dy=-12, fontSize=15).encode(
-        x=alt.X("a:Q", scale=xsc), y="v:Q", text="text:N")
-    return finish(alt.layer(zero, curve, points, rule, star, text), labels["title"], labels.get("subtitle"),
-                  height=340, wrap=labels.get("wrap"))
+    colour = nominal("series", title=None, scale={"domain": names, "range": ["#0072B2", "#D55E00"]})
+    tip = [q("a", title=labels["x"], format=".0f"), q("v", title=labels["y"], format=".4g")]
+    x, xy = {"x": q("a", scale=xsc)}, {"x": q("a", scale=xsc), "y": q("v")}
+    layers = [
+        {"data": {"name": "zero"}, "mark": {"type": "rule", "color": "#888"}, "encoding": {"y": q("v")}},
+        {"data": {"name": "curve"}, "mark": {"type": "line", "strokeWidth": 3},
+         "encoding": {"x": q("a", title=labels["x"], scale=xsc, axis={"values": list(range(0, 361, 45))}),
+                      "y": q("v", title=labels["y"]), "color": colour, "tooltip": tip}},
+        {"data": {"name": "measured"}, "mark": {"type": "point", "filled": False, "size": 90, "strokeWidth": 2.5},
+         "encoding": {**xy, "color": colour, "tooltip": tip}},
+        {"data": {"name": "steepest"}, "mark": {"type": "rule", "color": "#000", "strokeDash": [6, 3],
+                                                 "strokeWidth": 2}, "encoding": x},
+        {"data": {"name": "steepest"}, "mark": {"type": "point", "color": "#000", "filled": True, "shape": "diamond",
+                                                 "size": 260}, "encoding": xy},
+        {"data": {"name": "steepest"}, "mark": {"type": "text", "align": "left", "dx": 10, "dy": -12, "fontSize": 15},
+         "encoding": {**xy, "text": nominal("text")}},
+    ]
+    datasets = {"zero": [{"v": 0.0}],
+                "curve": records(a=angles, v=values, series=labels["formula"]),
+                "measured": records(a=measured_angles, v=measured, series=labels["measured"]),
+                "steepest": records(a=float(grad_angle), v=float(grad_norm), text=labels["steepest"])}
+    return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=340,
+                  wrap=labels.get("wrap"))
 
 
-def _paths_frame(paths: dict) -> pd.DataFrame:
-    frames = []
+def _paths_rows(paths: dict) -> list[dict]:
+    """Every optimizer's iterates as rows x, y, step, method: thinned to MAX_RACE_POINTS, finite rows only,
+    rounded (`compact`, 7 digits)."""
+    rows = []
     for pts, label in paths.values():
         idx, p = thin(np.asarray(pts, dtype=float), MAX_RACE_POINTS)
         ok = np.all(np.isfinite(p), axis=1)
-        frames.append(pd.DataFrame({"x": compact(p[ok, 0], 7), "y": compact(p[ok, 1], 7), "step": idx[ok],
-                                    "method": label}))
-    return pd.concat(frames, ignore_index=True)
+        rows += records(x=compact(p[ok, 0], 7), y=compact(p[ok, 1], 7), step=idx[ok], method=label)
+    return rows
 
 
 def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
@@ -156,82 +166,98 @@ def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
     The scrubber is a Vega parameter, so moving it redraws in the browser with no server round trip: up to
     the chosen step a path is solid, after it faint, and the marker sits at the last iterate ≤ that step.
     labels: title, subtitle, x, y, f, method, step, scrub, minimum.
+    Datasets: start (the first optimizer's step 0), minima, heat, paths (start and minima only when there are any).
     """
     bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
-    df = _paths_frame(paths)
+    rows = _paths_rows(paths)
     keys = list(paths)
     names = [paths[k][1] for k in keys]
-    palette = alt.Scale(domain=names, range=[OPTIMIZER_STYLE[k][0] for k in keys])
-    colour = alt.Color("method:N", title=labels["method"], sort=names, scale=palette,
-                       legend=alt.Legend(orient="right", labelLimit=260, symbolStrokeWidth=4))
-    dash = alt.StrokeDash("method:N", sort=names, legend=None,
-                          scale=alt.Scale(domain=names, range=[OPTIMIZER_STYLE[k][1] for k in keys]))
-    scrub = alt.param(name="scrub", value=int(steps), bind=alt.binding_range(min=0, max=int(steps), step=1,
-                                                                              name=labels["scrub"] + " "))
-    tip = [alt.Tooltip("method:N", title=labels["method"]), alt.Tooltip("step:Q", title=labels["step"]),
-           alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g")]
-    base = alt.Chart(alt.Data(name="paths")).encode(x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc),
-                                                    detail="method:N", order="step:Q")
-    faint = base.mark_line(strokeWidth=1.5, opacity=0.35, clip=True).encode(
-        stroke=alt.Stroke("method:N", sort=names, scale=palette, legend=None), strokeDash=dash)
-    done = base.mark_line(strokeWidth=3, clip=True).encode(color=colour, strokeDash=dash, tooltip=tip
-                                                           ).transform_filter(alt.datum.step <= scrub)
-    marker = base.mark_point(shape="circle", size=200, filled=True, stroke="#fff", strokeWidth=1.5,
-                             opacity=1, clip=True).encode(color=alt.Color("method:N", sort=names, legend=None,
-                                                                          scale=palette), tooltip=tip
-                                                          ).transform_filter(alt.datum.step <= scrub
-                                                                             ).transform_joinaggregate(
-        last="max(step)", groupby=["method"]).transform_filter("datum.step == datum.last")
-    layers = [bands, faint, done, marker]
-    start = df[df["step"] == 0].head(1)
-    if len(start):
-        layers.append(alt.Chart(start).mark_point(shape="square", size=220, strokeWidth=3, color="#000",
-                                                  clip=True).encode(x=alt.X("x:Q", scale=xsc),
-                                                                    y=alt.Y("y:Q", scale=ysc)))
+    palette = {"domain": names, "range": [OPTIMIZER_STYLE[k][0] for k in keys]}
+    colour = nominal("method", title=labels["method"], sort=names, scale=palette,
+                     legend={"orient": "right", "labelLimit": 260, "symbolStrokeWidth": 4})
+    dash = nominal("method", sort=names, legend=None,
+                   scale={"domain": names, "range": [OPTIMIZER_STYLE[k][1] for k in keys]})
+    tip = [nominal("method", title=labels["method"]), q("step", title=labels["step"]), q("x", format=".5g"),
+           q("y", format=".5g")]
+    xy = {"x": q("x", scale=xsc), "y": q("y", scale=ysc)}
+    base = {**xy, "detail": nominal("method"), "order": q("step")}
+    upto = {"filter": "(datum.step <= scrub)"}
+    layers = [
+        bands,
+        {"data": {"name": "paths"}, "mark": {"type": "line", "clip": True, "opacity": 0.35, "strokeWidth": 1.5},
+         "encoding": {**base, "stroke": nominal("method", sort=names, scale=palette, legend=None),
+                      "strokeDash": dash}},
+        {"data": {"name": "paths"}, "mark": {"type": "line", "clip": True, "strokeWidth": 3},
+         "encoding": {**base, "color": colour, "strokeDash": dash, "tooltip": tip}, "transform": [upto]},
+        {"data": {"name": "paths"},
+         "mark": {"type": "point", "clip": True, "filled": True, "opacity": 1, "shape": "circle", "size": 200,
+                  "stroke": "#fff", "strokeWidth": 1.5},
+         "encoding": {**base, "color": nominal("method", sort=names, legend=None, scale=palette), "tooltip": tip},
+         "transform": [upto, {"joinaggregate": [{"op": "max", "field": "step", "as": "last"}], "groupby": ["method"]},
+                       {"filter": "datum.step == datum.last"}]},
+    ]
+    datasets = {}
+    start = next((r for r in rows if r["step"] == 0), None)
+    if start is not None:
+        datasets["start"] = [dict(start)]
+        layers.append({"data": {"name": "start"}, "mark": {"type": "point", "clip": True, "color": "#000",
+                                                           "shape": "square", "size": 220, "strokeWidth": 3},
+                       "encoding": xy})
     if minima:
-        mdf = pd.DataFrame({"x": [float(m[0]) for m in minima], "y": [float(m[1]) for m in minima],
-                            "name": labels["minimum"]})
-        layers.append(alt.Chart(mdf).mark_point(shape="cross", size=300, filled=True, color="#009E73",
-                                                stroke="#000", strokeWidth=1, clip=True).encode(
-            x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), tooltip=[alt.Tooltip("name:N", title=" ")]))
-    chart = alt.layer(*layers).add_params(scrub).resolve_scale(color="independent", stroke="independent")
-    return attach(finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE),
-                  heat=heat, paths=df)
+        datasets["minima"] = records(x=[float(m[0]) for m in minima], y=[float(m[1]) for m in minima],
+                                     name=labels["minimum"])
+        layers.append({"data": {"name": "minima"},
+                       "mark": {"type": "point", "clip": True, "color": "#009E73", "filled": True, "shape": "cross",
+                                "size": 300, "stroke": "#000", "strokeWidth": 1},
+                       "encoding": {**xy, "tooltip": [nominal("name", title=" ")]}})
+    datasets |= {"heat": heat, "paths": rows}
+    spec = {"layer": layers, "params": [{"name": "scrub", "value": int(steps), "bind": {
+        "input": "range", "min": 0, "max": int(steps), "step": 1, "name": labels["scrub"] + " "}}],
+        "resolve": {"scale": {"color": "independent", "stroke": "independent"}}, "datasets": datasets}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE)
 
 
 def state_map(xs, ys, Z, path, vectors, labels: dict, count: int = 14):
     """One optimizer's path with a vector of its state drawn as an arrow at ``count`` iterates.
 
     path, vectors: (k×2) arrays, row by row; the arrows are scaled together so the longest is 12 % of the map.
-    labels: title, subtitle, x, y, f, step.
+    labels: title, subtitle, x, y, f, step. Datasets: path, arrows, heat.
     """
     bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
     idx, p = thin(np.asarray(path, float), MAX_RACE_POINTS)
-    pdf = pd.DataFrame({"x": p[:, 0], "y": p[:, 1], "step": idx})
-    line = alt.Chart(pdf).mark_line(color="#D55E00", strokeWidth=2.5, clip=True).encode(
-        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), order="step:Q",
-        tooltip=[alt.Tooltip("step:Q", title=labels["step"]), alt.Tooltip("x:Q", format=".4g"),
-                 alt.Tooltip("y:Q", format=".4g")])
     P, V = np.asarray(path, float), np.asarray(vectors, float)
     k = np.unique(np.linspace(0, len(P) - 2, count).round().astype(int)) if len(P) > 1 else np.array([0])
     span = min(float(xs[-1] - xs[0]), float(ys[-1] - ys[0]))
     lengths = np.linalg.norm(V[k], axis=1)
     top = float(np.max(lengths)) if len(lengths) and np.isfinite(lengths).all() else 0.0
     scale = 0.12 * span / top if top > 0 else 0.0
-    adf = pd.DataFrame({"x": P[k, 0], "y": P[k, 1], "x2": P[k, 0] + scale * V[k, 0],
-                        "y2": P[k, 1] + scale * V[k, 1], "step": k})
-    adf = adf[(lengths > 0) & np.all(np.isfinite(adf[["x", "y", "x2", "y2"]]), axis=1)]
+    with np.errstate(invalid="ignore", over="ignore"):
+        x, y = P[k, 0], P[k, 1]
+        x2, y2 = x + scale * V[k, 0], y + scale * V[k, 1]
+    keep = (lengths > 0) & np.all(np.isfinite(np.column_stack([x, y, x2, y2])), axis=1)
+    x, y, x2, y2 = x[keep], y[keep], x2[keep], y2[keep]
+    # Arrow heads point along the arrow on screen (0° = up, clockwise), in this square map's scales.
     sx, sy = MAP_SIZE / (float(xs[-1]) - float(xs[0])), MAP_SIZE / (float(ys[-1]) - float(ys[0]))
-    adf["angle"] = np.degrees(np.arctan2((adf["x2"] - adf["x"]) * sx, (adf["y2"] - adf["y"]) * sy))
-    shaft = alt.Chart(adf).mark_rule(color="#0072B2", strokeWidth=3, clip=True).encode(
-        x=alt.X("x:Q", scale=xsc), y=alt.Y("y:Q", scale=ysc), x2="x2:Q", y2="y2:Q",
-        tooltip=[alt.Tooltip("step:Q", title=labels["step"])])
-    head = alt.Chart(adf).mark_point(shape="triangle", size=80, filled=True, color="#0072B2", opacity=1,
-                                     clip=True).encode(x=alt.X("x2:Q", scale=xsc), y=alt.Y("y2:Q", scale=ysc),
-                                                       angle=alt.Angle("angle:Q", scale=None),
-                                                       tooltip=[alt.Tooltip("step:Q", title=labels["step"])])
-    chart = alt.layer(bands, line, shaft, head)
-    return attach(finish(chart, labels["title"], labels.get("subtitle"), height=MAP_SIZE, width=MAP_SIZE), heat=heat)
+    angle = np.degrees(np.arctan2((x2 - x) * sx, (y2 - y) * sy))
+    xy = {"x": q("x", scale=xsc), "y": q("y", scale=ysc)}
+    at_step = [q("step", title=labels["step"])]
+    layers = [
+        bands,
+        {"data": {"name": "path"}, "mark": {"type": "line", "clip": True, "color": "#D55E00", "strokeWidth": 2.5},
+         "encoding": {**xy, "order": q("step"),
+                      "tooltip": [*at_step, q("x", format=".4g"), q("y", format=".4g")]}},
+        {"data": {"name": "arrows"}, "mark": {"type": "rule", "clip": True, "color": "#0072B2", "strokeWidth": 3},
+         "encoding": {**xy, "x2": {"field": "x2"}, "y2": {"field": "y2"}, "tooltip": at_step}},
+        {"data": {"name": "arrows"},
+         "mark": {"type": "point", "clip": True, "color": "#0072B2", "filled": True, "opacity": 1, "shape": "triangle",
+                  "size": 80},
+         "encoding": {"x": q("x2", scale=xsc), "y": q("y2", scale=ysc), "angle": q("angle", scale=None),
+                      "tooltip": at_step}},
+    ]
+    datasets = {"path": records(x=p[:, 0], y=p[:, 1], step=idx),
+                "arrows": records(x=x, y=y, x2=x2, y2=y2, step=k[keep], angle=angle), "heat": heat}
+    return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=MAP_SIZE,
+                  width=MAP_SIZE)
 
 
 def series_chart(series: dict, labels: dict, scale: str = "log", colors: dict | None = None,
@@ -240,80 +266,90 @@ def series_chart(series: dict, labels: dict, scale: str = "log", colors: dict | 
 
     series: {name: values over steps 0, 1, …} or {name: (x, values)}; colors/dashes: {name: colour / dash}.
     Non-finite values (and non-positive ones on a log axis) are dropped. labels: title, subtitle, x, y, series.
+    Dataset: series.
     """
-    frames = []
+    rows = []
     for name, values in series.items():
         x, values = values if isinstance(values, tuple) else (np.arange(len(values)), values)
         _, xv = thin(np.column_stack([x, values]).astype(float), MAX_SERIES_POINTS)
         x, v = xv[:, 0], xv[:, 1]
         ok = np.isfinite(v) & ((v > 0) if scale == "log" else True)
-        frames.append(pd.DataFrame({"step": x[ok], "v": v[ok], "series": name}))
-    df = pd.concat(frames, ignore_index=True)
+        rows += records(step=x[ok], v=v[ok], series=name)
     names = list(series)
     default = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D31", "#7F7F7F"]
     colour_range = [colors[n] for n in names] if colors else [default[i % len(default)] for i in range(len(names))]
     dash_range = [dashes[n] for n in names] if dashes else [[1, 0]] * len(names)
-    y_scale = alt.Scale(type=scale) if scale != "linear" else alt.Scale(zero=False)
-    return finish(alt.Chart(df).mark_line(strokeWidth=2.5).encode(
-        x=alt.X("step:Q", title=labels["x"]),
-        y=alt.Y("v:Q", title=labels["y"], scale=y_scale,
-                axis=alt.Axis(format=".0e") if scale == "log" else alt.Undefined),
-        color=alt.Color("series:N", title=labels.get("series"), sort=names,
-                        scale=alt.Scale(domain=names, range=colour_range), legend=alt.Legend(columns=3)),
-        strokeDash=alt.StrokeDash("series:N", sort=names, legend=None,
-                                  scale=alt.Scale(domain=names, range=dash_range)),
-        tooltip=[alt.Tooltip("series:N", title=labels.get("series") or " "),
-                 alt.Tooltip("step:Q", title=labels["x"]), alt.Tooltip("v:Q", format=".4e", title=labels["y"])]),
-        labels["title"], labels.get("subtitle"), height=height, wrap=labels.get("wrap"))
+    y = q("v", title=labels["y"], scale={"type": scale} if scale != "linear" else {"zero": False})
+    if scale == "log":
+        y["axis"] = {"format": ".0e"}
+    spec = {"data": {"name": "series"}, "mark": {"type": "line", "strokeWidth": 2.5},
+            "encoding": {
+                "x": q("step", title=labels["x"]), "y": y,
+                "color": nominal("series", title=labels.get("series"), sort=names,
+                                 scale={"domain": names, "range": colour_range}, legend={"columns": 3}),
+                "strokeDash": nominal("series", sort=names, legend=None, scale={"domain": names, "range": dash_range}),
+                "tooltip": [nominal("series", title=labels.get("series") or " "), q("step", title=labels["x"]),
+                            q("v", format=".4e", title=labels["y"])]},
+            "datasets": {"series": rows}}
+    return framed(spec, labels["title"], labels.get("subtitle"), height=height, wrap=labels.get("wrap"))
 
 
 def data_fit_chart(X, y, grid_x, fits: dict, labels: dict):
     """Data points and fitted curves (a line or a sigmoid) over the feature. fits: {name: values on grid_x}.
 
-    labels: title, subtitle, x, y, series, data.
+    labels: title, subtitle, x, y, series, data. Datasets: points, fits.
     """
-    idx, pts = thin(np.column_stack([X, y]).astype(float), 400)
-    dots = alt.Chart(pd.DataFrame({"x": pts[:, 0], "y": pts[:, 1], "series": labels["data"]})).mark_circle(
-        size=40, opacity=0.5, color="#555").encode(x=alt.X("x:Q", title=labels["x"]),
-                                                   y=alt.Y("y:Q", title=labels["y"]),
-                                                   tooltip=[alt.Tooltip("x:Q", format=".3f"),
-                                                            alt.Tooltip("y:Q", format=".3f")])
-    frames = [pd.DataFrame({"x": grid_x, "y": v, "series": name}) for name, v in fits.items()]
+    _, pts = thin(np.column_stack([X, y]).astype(float), 400)
     names = list(fits)
-    lines = alt.Chart(pd.concat(frames, ignore_index=True)).mark_line(strokeWidth=3).encode(
-        x="x:Q", y="y:Q",
-        color=alt.Color("series:N", title=labels["series"], sort=names,
-                        scale=alt.Scale(domain=names, range=["#D55E00", "#0072B2", "#009E73"][:len(names)])),
-        strokeDash=alt.StrokeDash("series:N", sort=names, legend=None,
-                                  scale=alt.Scale(domain=names, range=[[1, 0], [7, 4], [2, 2]][:len(names)])))
-    return finish(alt.layer(dots, lines), labels["title"], labels.get("subtitle"), height=340, wrap=labels.get("wrap"))
+    rows = []
+    for name, v in fits.items():
+        rows += records(x=grid_x, y=v, series=name)
+    layers = [
+        {"data": {"name": "points"}, "mark": {"type": "circle", "color": "#555", "opacity": 0.5, "size": 40},
+         "encoding": {"x": q("x", title=labels["x"]), "y": q("y", title=labels["y"]),
+                      "tooltip": [q("x", format=".3f"), q("y", format=".3f")]}},
+        {"data": {"name": "fits"}, "mark": {"type": "line", "strokeWidth": 3},
+         "encoding": {"x": q("x"), "y": q("y"),
+                      "color": nominal("series", title=labels["series"], sort=names, scale={
+                          "domain": names, "range": ["#D55E00", "#0072B2", "#009E73"][:len(names)]}),
+                      "strokeDash": nominal("series", sort=names, legend=None, scale={
+                          "domain": names, "range": [[1, 0], [7, 4], [2, 2]][:len(names)]})}},
+    ]
+    datasets = {"points": records(x=pts[:, 0], y=pts[:, 1], series=labels["data"]), "fits": rows}
+    return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=340,
+                  wrap=labels.get("wrap"))
 
 
 def loglog_chart(x, series: dict, labels: dict, current: float | None = None):
     """Several quantities against a size on log–log axes (noise vs batch size, gradient scale vs batch size).
 
     series: {name: (values, dash)}; zero/negative values are dropped. labels: title, subtitle, x, y, series.
+    Datasets: loglog, current (the learner's batch size, a rule; only when given).
     """
-    frames = []
+    rows = []
     for name, (values, _) in series.items():
         v = np.asarray(values, float)
         ok = np.isfinite(v) & (v > 0)
-        frames.append(pd.DataFrame({"b": np.asarray(x, float)[ok], "v": v[ok], "series": name}))
-    df = pd.concat(frames, ignore_index=True)
+        rows += records(b=np.asarray(x, float)[ok], v=v[ok], series=name)
     names = list(series)
     colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]
-    base = alt.Chart(df).encode(
-        x=alt.X("b:Q", title=labels["x"], scale=alt.Scale(type="log"),
-                axis=alt.Axis(values=[float(b) for b in np.asarray(x, float)], format="d", labelOverlap="greedy")),
-        y=alt.Y("v:Q", title=labels["y"], scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
-        color=alt.Color("series:N", title=labels["series"], sort=names,
-                        scale=alt.Scale(domain=names, range=colours[:len(names)]), legend=alt.Legend(columns=1)),
-        tooltip=[alt.Tooltip("series:N", title=labels["series"]), alt.Tooltip("b:Q", title=labels["x"]),
-                 alt.Tooltip("v:Q", format=".4g", title=labels["y"])])
-    dash = alt.StrokeDash("series:N", sort=names, legend=None,
-                          scale=alt.Scale(domain=names, range=[d for _, d in series.values()]))
-    layers = [base.mark_line(strokeWidth=3).encode(strokeDash=dash), base.mark_point(filled=True, size=60)]
+    base = {
+        "x": q("b", title=labels["x"], scale={"type": "log"},
+               axis={"values": [float(b) for b in np.asarray(x, float)], "format": "d", "labelOverlap": "greedy"}),
+        "y": q("v", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
+        "color": nominal("series", title=labels["series"], sort=names,
+                         scale={"domain": names, "range": colours[:len(names)]}, legend={"columns": 1}),
+        "tooltip": [nominal("series", title=labels["series"]), q("b", title=labels["x"]),
+                    q("v", format=".4g", title=labels["y"])]}
+    dash = nominal("series", sort=names, legend=None, scale={"domain": names, "range": [d for _, d in series.values()]})
+    layers = [{"data": {"name": "loglog"}, "mark": {"type": "line", "strokeWidth": 3},
+               "encoding": {**base, "strokeDash": dash}},
+              {"data": {"name": "loglog"}, "mark": {"type": "point", "filled": True, "size": 60}, "encoding": base}]
+    datasets = {"loglog": rows}
     if current is not None:
-        layers.append(alt.Chart(pd.DataFrame({"b": [float(current)]})).mark_rule(color="#000", strokeDash=[4, 3],
-                                                                                  strokeWidth=2).encode(x="b:Q"))
-    return finish(alt.layer(*layers), labels["title"], labels.get("subtitle"), height=320, wrap=labels.get("wrap"))
+        datasets["current"] = [{"b": float(current)}]
+        layers.append({"data": {"name": "current"},
+                       "mark": {"type": "rule", "color": "#000", "strokeDash": [4, 3], "strokeWidth": 2},
+                       "encoding": {"x": q("b")}})
+    return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=320,
+                  wrap=labels.get("wrap"))

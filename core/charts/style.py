@@ -4,17 +4,16 @@ from __future__ import annotations
 import math
 import re
 
-import altair as alt
 import numpy as np
 
-# pandas is imported whole before this module's Altair call below: Altair looks pandas up in sys.modules, and on a
-# fresh server two sessions import the pages at once; with pandas half imported by one of them, the other's Altair
-# call failed ("partially initialized module 'pandas' has no attribute 'Timestamp'"). An import statement waits
-# for another thread's import of the same module to finish.
+# pandas is imported whole before any chart is built: on a fresh server two sessions import the pages at once, and
+# code that looks pandas up in sys.modules (Altair did, when it built these charts) failed on the half-imported
+# module ("partially initialized module 'pandas' has no attribute 'Timestamp'"). An import statement waits for
+# another thread's import of the same module to finish.
 import pandas  # noqa: F401
 
-__all__ = ["finish", "framed", "style", "Spec", "q", "nominal", "plain", "records", "records_of",
-           "house_config", "thin", "wrap_text", "compact", "attach", "WithData",
+__all__ = ["framed", "Spec", "q", "nominal", "plain", "records", "records_of",
+           "house_config", "thin", "wrap_text", "compact",
            "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT", "projector", "export_table", "PROJECTOR_SCALE"]
 
 WIDTH = "container"
@@ -43,17 +42,6 @@ def wrap_text(text: str, limit: int) -> list[str]:
     return lines
 
 
-def finish(chart, title: str, subtitle: str | None = None, height: int = HEIGHT, width=WIDTH, wrap: int | None = None):
-    """Title, size and large fonts for a chart about to be shown.
-
-    ``wrap``: characters per subtitle line (default: about what fits the chart's width, 100 for a full-width one).
-    """
-    heading = alt.TitleParams(**_heading(title, subtitle, width, wrap))
-    # A fixed width means the plot itself is that size (equal axes stay equal); "container" fits the page.
-    sizing = {"autosize": alt.AutoSizeParams(type="pad")} if isinstance(width, int) else {}
-    return style(chart.properties(title=heading, width=width, height=height, padding=_PADDING, **sizing))
-
-
 def _heading(title: str, subtitle: str | None, width, wrap: int | None) -> dict:
     """The title block of every chart; a subtitle wrapped at ``wrap`` units (default: about what fits the
     chart's width, 100 for a full-width one)."""
@@ -62,16 +50,6 @@ def _heading(title: str, subtitle: str | None, width, wrap: int | None) -> dict:
         heading["subtitle"] = wrap_text(subtitle, wrap or (max(40, int(width) // 8) if isinstance(width, int)
                                                            else 100))
     return heading
-
-
-def style(chart):
-    """The house fonts, axes and legend, for a chart (or a concatenation) that already has its title and size."""
-    return (chart.configure(font=_FONT)  # first: configure() replaces the whole config
-            .configure_axis(labelFontSize=14, titleFontSize=16, titleFontWeight="normal", grid=True,
-                            gridOpacity=0.5)
-            .configure_legend(labelFontSize=14, titleFontSize=15, orient="bottom", symbolSize=160,
-                              labelLimit=400)
-            .configure_view(strokeWidth=0))
 
 
 def thin(points: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -142,28 +120,6 @@ def records_of(dicts: list) -> list[dict]:
     """Rows from a list of dicts with the keys of all of them (missing ones null, as a DataFrame would have)."""
     keys = list(dict.fromkeys(k for d in dicts for k in d))
     return [{k: plain(d.get(k, np.nan)) for k in keys} for d in dicts]
-
-
-class WithData:
-    """A finished chart whose large datasets are added only to its final spec (see `attach`)."""
-
-    def __init__(self, chart, frames: dict):
-        self.chart, self.frames = chart, frames
-
-    def to_dict(self, validate: bool = True) -> dict:
-        spec = self.chart.to_dict(validate=validate)
-        spec.setdefault("datasets", {}).update({name: df.to_dict("records") for name, df in self.frames.items()})
-        return spec
-
-
-def attach(chart, **frames) -> WithData:
-    """The finished chart with these DataFrames as top-level ``datasets``, referred to by name in its layers
-    (``alt.Data(name=...)``).
-
-    Altair deep-copies (and validates) a chart's inline data at every layer, parameter and configure step; for
-    a map of thousands of cells that costs far more than drawing it. Named data skips all of that.
-    """
-    return WithData(chart, frames)
 
 
 # --- the projector view and exported data -----------------------------------------------------------------
@@ -272,7 +228,7 @@ class Spec:
 
 def framed(spec: dict, title: str, subtitle: str | None = None, height: int | None = HEIGHT, width=WIDTH,
            wrap: int | None = None) -> Spec:
-    """What `finish` does to an Altair chart, for a spec written as a dict: title, size, padding, house config.
+    """A chart ready to show: its title block, size, padding and the house config around ``spec``.
     ``width`` and ``height`` None: no size at the top (a concatenation sizes its panels)."""
     size = {k: v for k, v in (("width", width), ("height", height)) if v is not None}
     out = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", **spec,
@@ -284,8 +240,14 @@ def framed(spec: dict, title: str, subtitle: str | None = None, height: int | No
 
 
 def house_config() -> dict:
-    """The ``config`` block `finish` gives every chart, for specs written by hand."""
+    """The ``config`` block of every chart: the house font, large axis and legend text for a projector, legends
+    below the plot, no frame around the view (Altair's default view size kept for charts without one)."""
     return _HOUSE_CONFIG
 
 
-_HOUSE_CONFIG = style(alt.Chart(alt.Data(name="x")).mark_point()).to_dict(validate=False)["config"]
+_HOUSE_CONFIG = {
+    "view": {"continuousWidth": 300, "continuousHeight": 300, "strokeWidth": 0},
+    "axis": {"grid": True, "gridOpacity": 0.5, "labelFontSize": 14, "titleFontSize": 16, "titleFontWeight": "normal"},
+    "font": _FONT,
+    "legend": {"labelFontSize": 14, "labelLimit": 400, "orient": "bottom", "symbolSize": 160, "titleFontSize": 15},
+}
