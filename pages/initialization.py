@@ -128,10 +128,13 @@ with q2:
                             "y": t("initialization.lab.bwd_y"), "wrap": 46, **_qlabels}, band=ci.HEALTHY, height=300))
 
 # 1. Products of many factors ----------------------------------------------------------------------------
+st.header(t("initialization.products.heading"))
+explain(t("initialization.products.intro"))
+
+
 @section
 def products():
-    st.header(t("initialization.products.heading"))
-    explain(t("initialization.products.intro"))
+    """aⁿ: the factor and the number of layers (the matrices below do not depend on them)."""
     c1, c2, c3 = st.columns([1, 1, 0.8])
     a, n = float(widget(FACTOR, t, c1)), int(widget(POWER, t, c2))
     c3.metric(t("initialization.products.value"), number_text(ci.product_growth(a, n), 4))
@@ -147,6 +150,13 @@ def products():
            "series": t("initialization.products.series"), "band": t("initialization.lab.band"), **marker_names},
           band=ci.HEALTHY, height=330)
 
+
+products()
+
+
+@section
+def matrices():
+    """Products of random matrices: their σ and seed."""
     explain(t("initialization.products.matrices_intro"))
     c1, c2 = st.columns([2, 1])
     pstd, pseed = float(widget(PSTD, t, c1)), int(widget(PSEED, t, c2))
@@ -166,8 +176,7 @@ def products():
                   t=number_text(mine.typical[-1], 3)))
 
 
-
-products()
+matrices()
 
 
 # 2. The lab ----------------------------------------------------------------------------------------------
