@@ -10,7 +10,7 @@ LABELS = {"title": "t", "x": "x", "y": "y", "series": "s", "band": "b", "inf": "
 
 def _get(cache, values, projector=False):
     name = "core.charts.initialization.log_layers_chart"
-    return cache.get(charts.log_layers_chart, name, (np.arange(1, 4), {"a": np.asarray(values, float)}, LABELS),
+    return cache.chart(charts.log_layers_chart, name, (np.arange(1, 4), {"a": np.asarray(values, float)}, LABELS),
                      {}, projector)
 
 
@@ -55,7 +55,7 @@ def test_inputs_that_cannot_be_pickled_are_built_every_time():
         return Chart()
 
     for _ in range(2):
-        spec, bare, arrow = cache.get(builder, "b", (lambda: 1,), {}, False)
+        spec, bare, arrow = cache.chart(builder, "b", (lambda: 1,), {}, False)
     assert len(calls) == 2 and bare == {"mark": "point"} and set(arrow) == {"d"} and not cache._items
 
 

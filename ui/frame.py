@@ -145,32 +145,45 @@ def reproduce(t: Translator, code: str) -> None:
         st.code(code, language="python")
 
 
-class _Charts:
-    """Charts ready to send, shared by every session, the least recently used dropped past ``limit``.
+class _Lru:
+    """A thread-safe map shared by every session, the least recently used entries dropped past ``limit``."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The value of ``key`` (now the most recently used), or None."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+
+class _Charts(_Lru):
+    """Charts ready to send, ``(spec, bare, arrow)`` by a digest of the builder's inputs.
 
     Keyed by a digest of the pickled inputs: Streamlit's cache hashing walks every array and dataclass in
     Python and cost about 3 ms per chart per rerun; pickling is C and about 0.1 ms. Equal pickles mean equal
     inputs, so a hit is always right (a dict in another order just misses)."""
 
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._items: OrderedDict[bytes, tuple[dict, dict, dict]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, builder, name: str, args: tuple, kwargs: dict, projector: bool) -> tuple[dict, dict, dict]:
+    def chart(self, builder, name: str, args: tuple, kwargs: dict, projector: bool) -> tuple[dict, dict, dict]:
         try:
             key = hashlib.blake2b(pickle.dumps((name, args, kwargs, projector), protocol=5), digest_size=20).digest()
         except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a lambda among the inputs
             return _build(builder, args, kwargs, projector)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = _build(builder, args, kwargs, projector)
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+        value = self.get(key)
+        if value is None:
+            value = _build(builder, args, kwargs, projector)
+            self.put(key, value)
         return value
 
 
@@ -199,40 +212,24 @@ def _charts() -> _Charts:
     return _Charts(limit=160)
 
 
-class _Styles:
-    """The styling Streamlit computes for a pandas Styler (its CSS and display values), kept for tables that carry
-    a ``content_key`` (`core.charts.tables.flagged_table`), shared by every session, the least recently used
-    dropped past ``limit``.
+class _Styles(_Lru):
+    """The styling Streamlit computes for a pandas Styler (its CSS and display values, as proto bytes), kept for
+    the tables of `core.charts.tables.flagged_table`, by their ``content_key``.
 
     ``st.dataframe`` recomputes a Styler on every rerun: about 5 ms per table, most of a page's rerun on the
     softmax page (five tables). The styling depends only on the table's content, which the key digests, and the
     table's uuid is derived from it, so an equal key always gives equal styling."""
 
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
     def marshall(self, original, proto, styler, default_uuid: str) -> None:
-        key = getattr(styler, "content_key", None)
-        if key is None:
+        key, cells = getattr(styler, "content_key", None), getattr(styler, "cell_styles", None)
+        if key is None or cells is None:  # not a flagged table: Streamlit's own marshalling
             return original(proto, styler, default_uuid)
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-        if hit is not None:
-            proto.styler.ParseFromString(hit)
-            return None
-        cells = getattr(styler, "cell_styles", None)
-        if cells is None:
-            original(proto, styler, default_uuid)
-        else:
+        hit = self.get(key)
+        if hit is None:
             _write_styles(proto, styler, cells)
-        with self._lock:
-            self._items[key] = proto.styler.SerializeToString()
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+            self.put(key, proto.styler.SerializeToString())
+        else:
+            proto.styler.ParseFromString(hit)
         return None
 
 
@@ -285,7 +282,7 @@ def chart(builder, *args, **kwargs) -> None:
     """Show ``builder(*args, **kwargs)`` (a chart builder from ``core.charts``) at full width, larger in the
     projector view, with a menu to download its data (CSV) and the picture (SVG, PNG)."""
     name = f"{builder.__module__}.{builder.__qualname__}"
-    spec, bare, arrow = _charts().get(builder, name, args, kwargs, classroom.is_projector())
+    spec, bare, arrow = _charts().chart(builder, name, args, kwargs, classroom.is_projector())
     # A chart with a fixed pixel width (equal axes) keeps it; the rest stretch to the column.
     st.vega_lite_chart({**bare, "datasets": arrow} if arrow else dict(bare),
                        width="content" if isinstance(spec.get("width"), int) else "stretch", theme=None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.charts.landscape import cell_edges
 from core.charts.style import compact, framed, nominal, q, records, thin
 
 __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
@@ -74,7 +75,7 @@ def hilbert_digits_chart(n, log10_kappa, lost: dict, available: dict, labels: di
            "y": q("digits", title=labels["y"], scale={"domain": [0, 18]}),
            "color": nominal("series", title=labels["series"], scale={"domain": names, "range": colors}),
            "strokeDash": nominal("series", title=labels["series"],
-                            scale={"domain": names, "range": [[6, 4], *([1, 0] for _ in lost)]}),
+                                 scale={"domain": names, "range": [[6, 4], *([1, 0] for _ in lost)]}),
            "tooltip": [nominal("series", title=labels["series"]), q("n"),
                        q("digits", format=".1f", title=labels["y"])]}
     caps = records(digits=[float(available[f]) for f in lost], label=[labels["all_lost"].format(fmt=f) for f in lost])
@@ -108,11 +109,7 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
     xsc = {"domain": [cx - h, cx + h], "nice": False}
     ysc = {"domain": [cy - h, cy + h], "nice": False}
     field = {"data": {"name": "heat"}, "mark": {"type": "rect"},
-             "transform": [{"calculate": f"datum.x - {dx!r}", "as": "x0"},
-                           {"calculate": f"datum.x + {dx!r}", "as": "x1"},
-                           {"calculate": f"datum.y - {dy!r}", "as": "y0"},
-                           {"calculate": f"datum.y + {dy!r}", "as": "y1"},
-                           {"calculate": "sqrt(max(datum.f, 0))", "as": "level"}],
+             "transform": [*cell_edges(dx, dy), {"calculate": "sqrt(max(datum.f, 0))", "as": "level"}],
              "encoding": {"x": q("x0", title=labels["x"], scale=xsc), "x2": {"field": "x1"},
                           "y": q("y0", title=labels["y"], scale=ysc), "y2": {"field": "y1"},
                           "color": q("level", title=labels["loss"],
@@ -163,7 +160,7 @@ def loss_chart(curves: dict, labels: dict):
             "encoding": {"x": q("step", title=labels["x"]),
                          "y": q("loss", title=labels["y"], scale={"type": "log"}, axis={"format": ".0e"}),
                          "color": nominal("method", title=labels["method"],
-                                     scale={"domain": names, "range": [PATH_COLORS[k] for k in curves]}),
+                                          scale={"domain": names, "range": [PATH_COLORS[k] for k in curves]}),
                          "tooltip": [nominal("method", title=labels["method"]), q("step", title=labels["x"]),
                                      q("loss", format=".4e", title=labels["y"])]},
             "datasets": {"loss": rows}}

@@ -102,7 +102,7 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
                                     "stroke": nominal("method", scale=palette, legend=None), "tooltip": tip}})
         layers.append({"data": {"name": "paths"}, "mark": {"type": "circle", "clip": True, "size": 30},
                        "encoding": {**xy, "color": nominal("method", title=labels["method"], scale=palette,
-                                                      legend={"orient": "right", "labelLimit": 260}),
+                                                           legend={"orient": "right", "labelLimit": 260}),
                                     "tooltip": tip}})
     if arrows:
         rows = records_of(arrows)
@@ -173,7 +173,7 @@ def slices_chart(t, slices: dict, labels: dict):
                 "x": q("t", title=labels["x"]), "y": q("f", title=labels["y"], scale={"zero": False}),
                 "color": nominal("direction", title=labels["direction"], scale={"range": ["#0072B2", "#D55E00"]}),
                 "strokeDash": nominal("curve", title=None, sort=curves,
-                                 scale={"domain": curves, "range": [[1, 0], [7, 4]]}),
+                                      scale={"domain": curves, "range": [[1, 0], [7, 4]]}),
                 "detail": nominal("curve"),
                 "tooltip": [nominal("direction"), nominal("curve"), q("t", format=".3f"), q("f", format=".4g")]},
             "datasets": {"slices": rows}}
@@ -195,7 +195,7 @@ def curves_chart(curves: dict, colors: dict, labels: dict, log: bool = True):
             "encoding": {
                 "x": q("step", title=labels["x"]), "y": y,
                 "color": nominal("method", title=labels["method"], legend={"columns": 2},
-                            scale={"domain": list(curves), "range": [colors[k] for k in curves]}),
+                                 scale={"domain": list(curves), "range": [colors[k] for k in curves]}),
                 "tooltip": [nominal("method", title=labels["method"]), q("step", title=labels["x"]),
                             q("v", format=".4e", title=labels["y"])]},
             "datasets": {"curves": rows}}

@@ -76,7 +76,7 @@ def probability_chart(naive, stable, labels: dict):
             "encoding": {"x": x, "xOffset": offset, "tooltip": tip,
                          "y": q("p", title=labels["y"], scale={"domain": [0, 1]}),
                          "color": nominal("method", title=None, sort=methods,
-                                     scale={"domain": methods, "range": ["#D55E00", "#0072B2"]}),
+                                          scale={"domain": methods, "range": ["#D55E00", "#0072B2"]}),
                          "opacity": {"condition": {"test": "datum.bad", "value": 0.0}, "value": 1.0}}}
     # the label of a nan or inf sits where its missing bar would start
     bad = {"mark": {"type": "text", "baseline": "bottom", "color": "#D55E00", "dy": -2,
@@ -143,9 +143,9 @@ def sweep_chart(scales, series: dict, current: float, labels: dict):
     # The dash encoding stays on the lines only: shared with the point layer, its legend would draw
     # filled crosses with no stroke, i.e. nothing.
     dash = nominal("method", title=labels["method"], sort=methods,
-              legend={"symbolType": "stroke", "symbolStrokeColor": "#333", "symbolStrokeWidth": 2.5,
-                      "symbolSize": 400},
-              scale={"domain": methods, "range": [METHOD_DASH["naive"], METHOD_DASH["stable"]]})
+                   legend={"symbolType": "stroke", "symbolStrokeColor": "#333", "symbolStrokeWidth": 2.5,
+                           "symbolSize": 400},
+                   scale={"domain": methods, "range": [METHOD_DASH["naive"], METHOD_DASH["stable"]]})
     layers = [
         {"data": {"name": "errors"}, "mark": {"type": "line", "strokeWidth": 2.5},
          "encoding": {**enc, "strokeDash": dash}},
