@@ -40,7 +40,7 @@ def flagged_table(columns: dict, index=None, digits: int = 6, flag: tuple = ()):
     df = pd.DataFrame(data, index=index)
     cols = [c for c in flag if c in df.columns]
     # The table is fixed by its text and flagged columns: their digest names it (the uuid in its CSS) and lets
-    # the page reuse the styling computed for an equal table (``content_key``; see ui.frame.table).
+    # the page reuse the styling computed for an equal table (``content_key``; see ui.frame._Styles).
     key = hashlib.blake2b(pickle.dumps((data, None if index is None else [str(i) for i in index], cols)),
                           digest_size=12).hexdigest()
     styler = df.style.set_uuid(f"t{key}")
