@@ -48,7 +48,7 @@ def test_inputs_that_cannot_be_pickled_are_built_every_time():
 
     class Chart:
         def to_dict(self, validate=False):
-            return {"mark": "point", "datasets": {"d": [{"x": 1}]}}
+            return {"mark": "point", "data": {"name": "d"}, "datasets": {"d": [{"x": 1}]}}
 
     def builder(f):
         calls.append(f)
@@ -56,7 +56,21 @@ def test_inputs_that_cannot_be_pickled_are_built_every_time():
 
     for _ in range(2):
         spec, bare, arrow = cache.chart(builder, "b", (lambda: 1,), {}, False)
-    assert len(calls) == 2 and bare == {"mark": "point"} and set(arrow) == {"d"} and not cache._items
+    assert len(calls) == 2 and bare == {"mark": "point", "data": {"name": "d"}} and set(arrow) == {"d"}
+    assert not cache._items
+
+
+def test_a_dataset_no_layer_draws_stays_on_the_server_for_the_export():
+    """A map's grid of f (drawn as an image) is kept for the CSV export but never converted or sent."""
+
+    class Chart:
+        def to_dict(self, validate=False):
+            return {"layer": [{"data": {"name": "drawn"}, "mark": "point"}],
+                    "datasets": {"drawn": [{"x": 1}], "export_only": [{"x": 1, "f": 2.0}] * 50}}
+
+    spec, bare, arrow = frame._build(lambda: Chart(), (), {}, False)
+    assert set(arrow) == {"drawn"} and "datasets" not in bare
+    assert set(spec["datasets"]) == {"drawn", "export_only"}  # the export menu still has both
 
 
 def test_compact_rounds_each_value_to_significant_digits_and_keeps_the_shape():

@@ -52,6 +52,39 @@ def grid(name="himmelblau", n=31):
     return fn, *ls.evaluate_grid(fn, n=n)
 
 
+def pixels(spec_or_rows) -> tuple[np.ndarray, list]:
+    """The map's band image decoded by Pillow (an independent PNG reader): RGBA per cell, rows following y upwards
+    as the grid's, and the image row's other fields."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    rows = spec_or_rows["datasets"]["heat_image"] if isinstance(spec_or_rows, dict) else spec_or_rows
+    (row,) = rows
+    head, data = row["url"].split(",", 1)
+    assert head == "data:image/png;base64"
+    image = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert image.mode == "P"  # a palette image: one byte per cell
+    return np.asarray(image.convert("RGBA"))[::-1], row
+
+
+def rgba(hex_colour: str, alpha: int = 255) -> tuple:
+    return (*bytes.fromhex(hex_colour.lstrip("#")), alpha)
+
+
+def reference_bands(Z, count: int) -> np.ndarray:
+    """Band of each cell by SciPy's quantiles (Hyndman–Fan type 7, as d3) and bisect_right (as Vega's quantile
+    scale); −1 where f is not finite."""
+    import bisect
+
+    from scipy.stats.mstats import mquantiles
+
+    ok = np.isfinite(Z)
+    edges = mquantiles(Z[ok], prob=np.arange(1, count) / count, alphap=1, betap=1)
+    return np.array([[bisect.bisect_right(list(edges), z) if np.isfinite(z) else -1 for z in row] for row in Z])
+
+
 def critical_of(fn) -> list[dict]:
     return [{"x": float(c.point[0]), "y": float(c.point[1]), "kind": c.kind, "text": f"f = {c.value:.4g}"}
             for c in cp.find_critical_points(fn, fn.bounds)]
@@ -72,8 +105,10 @@ def test_landscape_map_draws_every_overlay_with_the_house_look():
     spec = charts.landscape_map(xs, ys, Z, MAP_LABELS, crit, paths, arrows, (0.5, -0.25)).to_dict(validate=True)
     strict_json(spec)
     d = spec["datasets"]
-    assert set(d) == {"heat", "paths", "arrows", "critical", "marker"}
+    assert set(d) == {"heat_image", "heat_legend", "heat", "paths", "arrows", "critical", "marker"}
     assert len(d["heat"]) == int(np.isfinite(Z).sum()) == 31 * 31 - 4
+    # the bands are one image, a pixel per cell; f's grid is only for the export (no layer draws it)
+    assert not by_data(spec, "heat") and pixels(spec)[0].shape == (31, 31, 4)
     assert all(math.isfinite(r["f"]) for r in d["heat"])
     # paths: thinned, only finite points, steps kept
     rows = [r for r in d["paths"] if r["method"] == "梯度下降"]
@@ -91,8 +126,10 @@ def test_landscape_map_draws_every_overlay_with_the_house_look():
         if "scale" in enc.get("x", {}):
             assert enc["x"]["scale"] == {"domain": [x0, x1], "nice": False}
             assert enc["y"]["scale"] == {"domain": [y0, y1], "nice": False}
-    bands = by_data(spec, "heat")[0]
-    assert bands["encoding"]["color"]["scale"] == {"type": "quantile", "scheme": {"name": "blues", "count": 8}}
+    bands = by_data(spec, "heat_image")[0]
+    assert bands["mark"]["type"] == "image" and bands["mark"]["opacity"] == 1.0
+    assert by_data(spec, "heat_legend")[0]["encoding"]["color"]["scale"] == {
+        "type": "quantile", "range": list(charts.SCHEMES[("blues", 8)])}
     assert bands["encoding"]["x"]["title"] == "w₁" and bands["encoding"]["y"]["title"] == "w₂"
     # critical points: colour and shape both tell the kind (KIND_STYLE), in KIND_STYLE's order
     point = by_data(spec, "critical")[0]
@@ -108,15 +145,18 @@ def test_landscape_map_draws_every_overlay_with_the_house_look():
     assert spec["resolve"] == {"scale": {"color": "independent", "stroke": "independent"}}
     assert spec["title"]["text"] == "f 及其临界点" and "".join(spec["title"]["subtitle"]) == MAP_LABELS["subtitle"]
     # the exported table names its columns as the chart does
-    assert {"方法", "临界点"} <= set(export_table(spec).columns)
+    table = export_table(spec)
+    assert {"方法", "临界点"} <= set(table.columns) and "url" not in table.columns  # data, not the picture
+    assert len(table) == sum(len(d[k]) for k in ("heat", "paths", "arrows", "critical", "marker"))
 
 
 def test_landscape_map_with_nothing_to_overlay_and_no_finite_cell():
     fn, xs, ys, Z = grid("saddle", 11)
     spec = charts.landscape_map(xs, ys, np.full_like(Z, np.nan), MAP_LABELS).to_dict(validate=True)
-    assert spec["datasets"] == {"heat": []} and len(layers(spec)) == 1
+    assert spec["datasets"]["heat"] == [] and len(layers(spec)) == 2  # the image and its legend
+    assert (pixels(spec)[0][..., 3] == 0).all()  # every cell see-through
     spec = charts.landscape_map(xs, ys, Z, MAP_LABELS, [], {}, [], None).to_dict(validate=True)
-    assert set(spec["datasets"]) == {"heat"} and len(spec["datasets"]["heat"]) == 121
+    assert set(spec["datasets"]) == {"heat_image", "heat_legend", "heat"} and len(spec["datasets"]["heat"]) == 121
     only_bad = {"a": (np.full((5, 2), np.nan), "#111")}
     spec = charts.landscape_map(xs, ys, Z, MAP_LABELS, None, only_bad).to_dict(validate=True)
     assert spec["datasets"]["paths"] == []
@@ -165,18 +205,67 @@ def test_moving_the_inspected_point_changes_only_the_datasets():
     assert specs[0]["datasets"]["heat"] == specs[1]["datasets"]["heat"]
 
 
-def test_band_layer_sends_each_finite_cell_rounded():
+def test_band_layer_paints_each_cell_in_its_quantile_band_and_keeps_the_grid_for_the_export():
     _, xs, ys, Z = grid("rosenbrock", 17)
     Z = Z.copy()
-    Z[3, 4] = np.nan  # a cell where f is undefined is left out
-    layer, xsc, ysc, heat = charts.band_layer(xs, ys, Z, {"x": "x", "y": "y", "f": "f"})
+    Z[3, 4] = np.nan  # a cell where f is undefined is see-through and not exported
+    Z[0, 0] = np.inf
+    faded = np.zeros(Z.shape, dtype=bool)
+    faded[10:, :] = True
+    layer, xsc, ysc, data = charts.band_layer(xs, ys, Z, {"x": "x", "y": "y", "f": "f"}, faded=faded)
     expected = [{"x": float(f"{x:.6g}"), "y": float(f"{y:.6g}"), "f": float(f"{z:.4g}")}
                 for j, y in enumerate(ys) for i, x in enumerate(xs) if np.isfinite(z := Z[j, i])]
-    assert heat == expected and len(heat) == Z.size - 1
+    assert data["heat"] == expected and len(data["heat"]) == Z.size - 2
     assert xsc == {"domain": [float(xs[0]), float(xs[-1])], "nice": False}
     assert ysc == {"domain": [float(ys[0]), float(ys[-1])], "nice": False}
-    assert layer["encoding"]["color"]["scale"]["scheme"] == {"name": "greys", "count": 9}
-    assert layer["mark"] == {"type": "rect", "opacity": 0.85, "aria": False}  # no screen-reader text per cell
+    # the image: a pixel per cell, in the band SciPy's quantiles give it, faded cells under a 72 % white veil
+    px, row = pixels(data["heat_image"])
+    colours = charts.SCHEMES[("greys", 9)]
+    band = reference_bands(Z, 9)
+    for j in range(Z.shape[0]):
+        for i in range(Z.shape[1]):
+            if band[j, i] < 0:
+                assert px[j, i, 3] == 0
+                continue
+            r, g, b, a = rgba(colours[band[j, i]])
+            if faded[j, i]:
+                r, g, b = (round(0.72 * 255 + 0.28 * c) for c in (r, g, b))
+            assert tuple(px[j, i]) == (r, g, b, a), (j, i)
+    assert np.bincount(band[band >= 0]).min() >= (Z.size - 2) // 9 - 1  # equal areas
+    # the image spans the cells (centred on the grid points), and the legend's quantile edges are the image's
+    h = (xs[1] - xs[0]) / 2
+    assert (row["x0"], row["x1"]) == pytest.approx((xs[0] - h, xs[-1] + h))
+    assert (row["y0"], row["y1"]) == pytest.approx((ys[0] - h, ys[-1] + h))
+    finite = np.sort(Z[np.isfinite(Z)])
+    domain = [r["f"] for r in data["heat_legend"]]
+    assert domain[0] == finite[0] and domain[-1] == finite[-1] and len(domain) == 10
+    from scipy.stats.mstats import mquantiles
+    assert domain[1:-1] == pytest.approx(list(mquantiles(finite, prob=np.arange(1, 9) / 9, alphap=1, betap=1)))
+    picture, legend = layer["layer"]
+    assert legend["encoding"]["color"]["scale"] == {"type": "quantile", "range": list(colours)}
+    assert legend["mark"]["opacity"] == 0.85 and legend["encoding"]["x2"] == {"field": "x"}  # no size: unseen
+    assert picture["mark"] == {"type": "image", "aspect": False, "smooth": False, "opacity": 0.85, "clip": True,
+                               "aria": False}
+    assert picture["encoding"]["y"]["field"] == "y1" and picture["encoding"]["y2"] == {"field": "y0"}  # top down
+
+
+def test_quantile_bands_match_vega_at_the_edges_and_on_a_constant_map():
+    band, domain = charts.quantile_bands(np.array([[0.0, 1.0], [2.0, 3.0]]), 2)
+    assert domain == [0.0, 1.5, 3.0] and band.tolist() == [[0, 0], [1, 1]]
+    band, domain = charts.quantile_bands(np.array([[0.0, 1.0, 2.0]]), 2)  # a value on an edge goes above it
+    assert domain == [0.0, 1.0, 2.0] and band.tolist() == [[0, 1, 1]]
+    band, domain = charts.quantile_bands(np.full((3, 3), 5.0), 4)
+    assert domain == [5.0] * 5 and (band == 4 - 1).all()
+    band, domain = charts.quantile_bands(np.full((2, 2), np.nan), 4)
+    assert domain == [0.0, 0.0] and (band == -1).all()
+
+
+def test_png_data_url_writes_a_palette_png_that_pillow_reads_back():
+    index = np.array([[0, 1, 2], [2, 1, 0]])
+    px, _ = pixels([{"url": charts.png_data_url(index, ["#ff0000", "#00ff00", "#0000ff"], transparent=2)}])
+    assert px.shape == (2, 3, 4)
+    assert [tuple(v) for v in px[0]] == [(255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 0)]
+    assert [tuple(v) for v in px[1]] == [(0, 0, 255, 0), (0, 255, 0, 255), (255, 0, 0, 255)]
 
 
 # --- slices, curves, histogram, chains ---------------------------------------------------------------------
@@ -268,8 +357,14 @@ def test_kkt_map_fades_the_infeasible_cells_and_balances_the_forces():
     spec = kkt.kkt_map(xs, ys, Z, mask, bounds, points, arrows, labels, size=kkt.SMALL_MAP).to_dict(validate=True)
     strict_json(spec)
     d = spec["datasets"]
-    assert set(d) == {"heat", "shade", "lines", "arrows", "points_free", "points_star"}
-    assert len(d["heat"]) == 51 * 51 and len(d["shade"]) == int((~mask).sum()) > 0
+    assert set(d) == {"heat_image", "heat_legend", "heat", "lines", "arrows", "points_free", "points_star"}
+    assert len(d["heat"]) == 51 * 51
+    # the infeasible cells (and only they) are faded: lighter than the band colour they would have
+    px = pixels(spec)[0].astype(int)
+    band = reference_bands(Z, 9)
+    plain_colour = np.array([rgba(kkt_colour) for kkt_colour in charts.SCHEMES[("greys", 9)]])[band]
+    assert (~mask).sum() > 0 and (px[mask] == plain_colour[mask]).all()
+    assert (px[~mask][..., :3] > plain_colour[~mask][..., :3]).all()
     assert len(d["lines"]) == 181 and {r["dash"] for r in d["lines"]} == {"[1, 0]"}
     # the λ∇g arrow, scaled with −∇f, ends where −∇f ends (KKT stationarity)
     minus_grad, lam = d["arrows"]
@@ -279,9 +374,10 @@ def test_kkt_map_fades_the_infeasible_cells_and_balances_the_forces():
     assert longest == pytest.approx(kkt.ARROW_SHARE * 5.0)
     assert minus_grad["angle"] == pytest.approx(math.degrees(math.atan2(minus_grad["dx"], minus_grad["dy"])))
     assert spec["width"] == spec["height"] == kkt.SMALL_MAP
-    # bands, fade, then one nested layer sharing one colour legend
-    assert [layer.get("data", {}).get("name") for layer in spec["layer"][:2]] == ["heat", "shade"]
-    top = spec["layer"][2]["layer"]
+    # the bands (faded where infeasible), then one nested layer sharing one colour legend
+    assert [layer["data"]["name"] for layer in spec["layer"][0]["layer"]] == ["heat_image", "heat_legend"]
+    assert len(spec["layer"]) == 2
+    top = spec["layer"][1]["layer"]
     assert [layer["data"]["name"] for layer in top] == ["lines", "arrows", "arrows", "points_free", "points_star"]
     assert spec["resolve"] == {"scale": {"color": "independent"}}
     for layer in top:
@@ -290,7 +386,7 @@ def test_kkt_map_fades_the_infeasible_cells_and_balances_the_forces():
     assert legends[0] == {"orient": "bottom", "columns": 2, "labelLimit": 320, "symbolStrokeWidth": 4}
     assert [layer["mark"]["shape"] for layer in top if layer["data"]["name"].startswith("points_")] == ["cross",
                                                                                                         "diamond"]
-    assert spec["layer"][0]["encoding"]["color"]["scale"]["scheme"] == {"name": "greys", "count": 9}
+    assert spec["layer"][0]["layer"][1]["encoding"]["color"]["scale"]["range"] == list(charts.SCHEMES[("greys", 9)])
     assert spec["title"]["text"] == "f、可行域与最优点 x*"
 
 
@@ -352,7 +448,10 @@ def test_kkt_map_paths_end_points_and_edge_cases():
     assert all(len(line) <= 30 for line in spec["title"]["subtitle"])
     # nothing but the bands: still a valid spec
     spec = kkt.kkt_map(xs, ys, Z, np.ones_like(mask), [], [], [], labels).to_dict(validate=True)
-    assert spec["layer"][2] == {"layer": []} and spec["datasets"]["shade"] == []
+    assert spec["layer"][1] == {"layer": []}
+    band = reference_bands(Z, 9)
+    colours = np.array([rgba(c) for c in charts.SCHEMES[("greys", 9)]])[band]
+    assert (pixels(spec)[0][band >= 0] == colours[band >= 0]).all(), "nothing infeasible: nothing faded"
 
 
 def test_every_dataset_converts_to_arrow_for_streamlit():
@@ -364,4 +463,4 @@ def test_every_dataset_converts_to_arrow_for_streamlit():
                                                   [{"x": 0.0, "y": 0.0, "x2": np.nan, "y2": 1.0, "name": "a",
                                                     "colour": "#000"}], (0.0, 0.0)))):
         spec, bare, arrow = frame._build(builder, args, {}, projector=False)
-        assert set(arrow) == set(spec["datasets"]) and "datasets" not in bare
+        assert set(arrow) == set(spec["datasets"]) - {"heat"} and "datasets" not in bare  # heat: export only

@@ -10,6 +10,7 @@ from core import landscapes as ls
 from core import oned, sgd
 from core import optimizers as opt
 from core.charts import optimizers as charts
+from core.charts.landscape import SCHEMES
 from core.charts.style import Spec, export_table, projector
 from ui.i18n import Translator
 
@@ -33,7 +34,10 @@ def valid(chart) -> dict:
 
 
 def layers(spec: dict) -> list[dict]:
-    return spec["layer"] if "layer" in spec else [spec]
+    """Every unit layer, nested layers flattened, in drawing order."""
+    if "layer" not in spec:
+        return [spec]
+    return [unit for child in spec["layer"] for unit in layers(child)]
 
 
 def by_data(spec: dict, name: str) -> list[dict]:
@@ -79,7 +83,8 @@ def test_race_map_as_the_page_draws_it(lang):
     spec = valid(charts.race_map(xs, ys, Z, {k: (traces[k].iterates, names[i]) for i, k in enumerate(FOUR)},
                                  minima, labels, 100))
     d = spec["datasets"]
-    assert list(d) == ["start", "minima", "heat", "paths"] and data_names(spec) == set(d)
+    assert list(d) == ["start", "minima", "heat_image", "heat_legend", "heat", "paths"]
+    assert data_names(spec) == set(d) - {"heat"}  # the grid of f is for the export; the image draws it
     assert len(d["heat"]) == 61 * 61 and set(d["heat"][0]) == {"x", "y", "f"}
     for k, name in zip(FOUR, names):
         steps = [r["step"] for r in d["paths"] if r["method"] == name]
@@ -89,9 +94,10 @@ def test_race_map_as_the_page_draws_it(lang):
     # the scrubber: a Vega parameter bound to a range input inside the chart
     assert spec["params"] == [{"name": "scrub", "value": 100, "bind": {
         "input": "range", "min": 0, "max": 100, "step": 1, "name": t("optimizers.race.scrub") + " "}}]
-    bands, faint, done, marker, start, minimum = layers(spec)
-    assert bands["mark"] == {"type": "rect", "opacity": 0.85, "aria": False}
-    assert bands["encoding"]["color"]["scale"] == {"type": "quantile", "scheme": {"name": "greys", "count": 9}}
+    bands, legend, faint, done, marker, start, minimum = layers(spec)
+    assert bands["mark"] == {"type": "image", "aspect": False, "smooth": False, "opacity": 0.85, "clip": True,
+                             "aria": False}
+    assert legend["encoding"]["color"]["scale"] == {"type": "quantile", "range": list(SCHEMES[("greys", 9)])}
     assert "transform" not in faint and faint["mark"]["opacity"] == 0.35
     assert done["transform"] == [{"filter": "(datum.step <= scrub)"}]
     assert marker["transform"] == [
@@ -128,7 +134,7 @@ def test_nine_optimizers_on_rosenbrock_are_thinned_and_all_coloured():
         assert 0 < len(steps) <= charts.MAX_RACE_POINTS and steps[0] == 0 and steps == sorted(steps)
     gd = [r["step"] for r in rows if r["method"] == names[0]]
     assert len(gd) == charts.MAX_RACE_POINTS and gd[-1] == 1000  # thinned, last iterate kept
-    scale = layers(spec)[2]["encoding"]["color"]["scale"]
+    scale = layers(spec)[3]["encoding"]["color"]["scale"]
     assert scale == {"domain": names, "range": [charts.OPTIMIZER_STYLE[k][0] for k in opt.NAMES]}
     assert spec["params"][0]["bind"]["max"] == 1000 and spec["params"][0]["value"] == 1000
 
@@ -160,9 +166,9 @@ def test_race_map_with_diverging_paths_nan_cells_and_one_optimizer():
     # one optimizer, no known minimum, its first iterate not finite: no start or minimum marker
     spec = valid(charts.race_map(xs, ys, Z, {"adam": (np.array([[np.nan, 1.0], [0.0, 0.0]]), "Adam")}, [],
                                  labels, 1))
-    assert list(spec["datasets"]) == ["heat", "paths"] and len(layers(spec)) == 4
+    assert list(spec["datasets"]) == ["heat_image", "heat_legend", "heat", "paths"] and len(layers(spec)) == 5
     assert spec["datasets"]["paths"] == [{"x": 0.0, "y": 0.0, "step": 1, "method": "Adam"}]
-    assert layers(spec)[2]["encoding"]["color"]["scale"] == {"domain": ["Adam"], "range": ["#D55E00"]}
+    assert layers(spec)[3]["encoding"]["color"]["scale"] == {"domain": ["Adam"], "range": ["#D55E00"]}
     spec = valid(charts.race_map(xs, ys, Z, {"gd": (np.full((3, 2), np.nan), "GD")}, [], labels, 2))
     assert spec["datasets"]["paths"] == []
 
@@ -178,7 +184,7 @@ def test_state_map_arrows_along_the_path(lang):
               "f": "f", "step": t("optimizers.step")}
     spec = valid(charts.state_map(xs, ys, Z, tr.iterates, opt.state_vectors(tr), labels))
     d = spec["datasets"]
-    assert list(d) == ["path", "arrows", "heat"] and data_names(spec) == set(d)
+    assert list(d) == ["path", "arrows", "heat_image", "heat_legend", "heat"] and data_names(spec) == set(d) - {"heat"}
     assert len(d["path"]) == charts.MAX_RACE_POINTS and d["path"][-1]["step"] == len(tr.iterates) - 1
     assert 1 < len(d["arrows"]) <= 14
     for r in d["arrows"]:
@@ -187,8 +193,8 @@ def test_state_map_arrows_along_the_path(lang):
     span = min(xs[-1] - xs[0], ys[-1] - ys[0])
     longest = max(np.hypot(r["x2"] - r["x"], r["y2"] - r["y"]) for r in d["arrows"])
     assert longest == pytest.approx(0.12 * span)
-    bands, line, shaft, head = layers(spec)
-    assert bands["data"] == {"name": "heat"} and line["mark"]["color"] == "#D55E00"
+    bands, legend, line, shaft, head = layers(spec)
+    assert bands["data"] == {"name": "heat_image"} and line["mark"]["color"] == "#D55E00"
     assert shaft["mark"]["type"] == "rule" and head["mark"]["shape"] == "triangle"
     assert head["encoding"]["angle"] == {"field": "angle", "type": "quantitative", "scale": None}
     assert line["encoding"]["tooltip"][0]["title"] == t("optimizers.step")

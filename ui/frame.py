@@ -191,8 +191,9 @@ def _build(builder, args: tuple, kwargs: dict, projector: bool) -> tuple[dict, d
     """A chart ready to send: ``(spec, bare, arrow)``.
 
     ``spec`` is the whole Vega-Lite spec (its datasets as records; the export menu reads it), ``bare`` the same
-    spec without its datasets, ``arrow`` each named dataset as Arrow IPC bytes. Streamlit would otherwise turn
-    the records into a DataFrame and then into Arrow on every rerun (most of a page's rerun time). The objects
+    spec without its datasets, ``arrow`` each named dataset that the chart draws as Arrow IPC bytes (a dataset
+    only the export reads stays here). Streamlit would otherwise turn the records into a DataFrame and then into
+    Arrow on every rerun (most of a page's rerun time). The objects
     are shared between sessions, so they are never changed: ``chart`` sends a new top-level dict.
     Validation against the Vega-Lite schema is left to the tests (every builder's spec is validated there).
     """
@@ -202,8 +203,9 @@ def _build(builder, args: tuple, kwargs: dict, projector: bool) -> tuple[dict, d
     if projector:
         spec = style.projector(spec)
     bare = {k: v for k, v in spec.items() if k != "datasets"}
+    drawn = style.drawn_datasets(bare)  # a dataset kept for the CSV export only stays on the server
     arrow = {name: dataframe_util.convert_anything_to_arrow_bytes(rows)
-             for name, rows in spec.get("datasets", {}).items()}
+             for name, rows in spec.get("datasets", {}).items() if name in drawn}
     return spec, bare, arrow
 
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from core.charts.landscape import band_layer, cell_edges, grid_points
+from core.charts.landscape import band_layer
 from core.charts.style import compact, framed, q, records, records_of, thin
 
 __all__ = ["circle_points", "line_points", "cusp_points", "kkt_map", "MAP_SIZE", "SMALL_MAP"]
@@ -73,17 +73,10 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
     in the same units, so λ∇g arrows can be chained tip to tail); paths: {name: (k×2 iterates, dash)}.
     Every line, arrow, path and point gets its colour from one legend (``colours``: {name: colour}).
     labels: title, subtitle, x, y, f, infeasible, legend, colours, and optionally legend_orient ("right").
-    Datasets: heat, shade, lines, arrows, points_<kind>.
+    Datasets: heat_image (the bands, infeasible cells faded), heat_legend, heat (export only), lines, arrows,
+    points_<kind>.
     """
-    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
-    gx, gy = grid_points(xs, ys)  # rounded (`compact`)
-    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51
-    out = ~np.asarray(feasible, dtype=bool)
-    datasets = {"heat": heat, "shade": records({"x": gx[out], "y": gy[out]})}
-    fade = {"data": {"name": "shade"}, "transform": cell_edges(dx, dy),
-            "mark": {"type": "rect", "color": "#ffffff", "opacity": 0.72, "aria": False},
-            "encoding": {"x": q("x0", scale=xsc), "x2": {"field": "x1"}, "y": q("y0", scale=ysc),
-                         "y2": {"field": "y1"}}}
+    bands, xsc, ysc, datasets = band_layer(xs, ys, Z, labels, faded=~np.asarray(feasible, dtype=bool))
     colours = labels["colours"]
     names = list(colours)
     palette = {"domain": names, "range": [colours[n] for n in names]}
@@ -146,7 +139,7 @@ def kkt_map(xs, ys, Z, feasible, boundaries: list, points: list, arrows: list, l
                                                           q("x", format=".5g"), q("y", format=".5g")]}})
 
     # One shared colour scale (one legend) for everything drawn on top; the grey bands keep their own.
-    spec = {"layer": [bands, fade, {"layer": overlays}], "resolve": {"scale": {"color": "independent"}},
+    spec = {"layer": [bands, {"layer": overlays}], "resolve": {"scale": {"color": "independent"}},
             "datasets": datasets}
     return framed(spec, labels["title"], labels.get("subtitle"), height=size, width=size, wrap=labels.get("wrap"))
 

@@ -6,14 +6,17 @@ top-level datasets, so moving a slider changes only the datasets, not the spec's
 """
 from __future__ import annotations
 
+import base64
 import math
+import struct
+import zlib
 
 import numpy as np
 
 from core.charts.style import compact, framed, nominal, plain, q, records, records_of, thin
 
-__all__ = ["band_layer", "band_layer", "landscape_map", "slices_chart", "curves_chart", "fraction_histogram",
-           "chain_chart", "cell_edges", "grid_points", "KIND_STYLE",
+__all__ = ["band_layer", "quantile_bands", "png_data_url", "landscape_map", "slices_chart", "curves_chart",
+           "fraction_histogram", "chain_chart", "cell_edges", "grid_points", "KIND_STYLE", "SCHEMES",
            "MAX_PATH_POINTS"]
 
 MAX_PATH_POINTS = 150  # per path on a map; curves keep more (CURVE_POINTS)
@@ -22,13 +25,6 @@ CURVE_POINTS = 400
 KIND_STYLE = {"minimum": ("#009E73", "circle"), "maximum": ("#D55E00", "triangle-up"),
               "saddle": ("#CC79A7", "cross"), "degenerate": ("#E69F00", "diamond")}
 MAP_SIZE = 560
-
-
-
-
-
-
-
 
 
 def grid_points(xs, ys):
@@ -50,28 +46,103 @@ def cell_edges(dx: float, dy: float) -> list:
             {"calculate": f"datum.y - {dy!r}", "as": "y0"}, {"calculate": f"datum.y + {dy!r}", "as": "y1"}]
 
 
-def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85):
+# The colours Vega gives the schemes the maps use, ``{"name": scheme, "count": n}`` (read from Vega's own drawing):
+# the map is painted here with exactly these, and its legend names them in the same order.
+SCHEMES = {
+    ("greys", 9): ("#d4d4d4", "#c4c4c4", "#b1b1b1", "#9d9d9d", "#888888", "#757575", "#626262", "#4d4d4d", "#353535"),
+    ("blues", 8): ("#bcd7eb", "#a2cbe3", "#86bcdc", "#69abd3", "#4f9aca", "#3887c0", "#2473b4", "#145ea6"),
+}
+FADE = 0.72  # an infeasible cell: its band colour under white at this opacity
+
+
+def quantile_bands(Z, count: int) -> tuple[np.ndarray, list]:
+    """Each cell's band (0 … count−1, equal numbers of finite cells per band; −1 where f is not finite) and the
+    quantile scale domain that gives Vega the same band edges: [min, t₁ … t_{count−1}, max].
+
+    The edges are the count-quantiles of the finite values, interpolated as d3's ``quantileSorted`` (and
+    NumPy's default) do, and a value equal to an edge goes to the band above it, as Vega's quantile scale does.
+    Vega takes the quantiles of the domain given here at i/count, which land exactly on its entries."""
+    Z = np.asarray(Z, dtype=np.float64)
+    ok = np.isfinite(Z)
+    if not ok.any():
+        return np.full(Z.shape, -1, dtype=np.int64), [0.0, 0.0]
+    edges = np.quantile(Z[ok], np.arange(1, count) / count)
+    band = np.where(ok, np.searchsorted(edges, np.where(ok, Z, 0.0), side="right"), -1)
+    return band, [plain(v) for v in (Z[ok].min(), *edges, Z[ok].max())]
+
+
+def png_data_url(index, palette, transparent: int | None = None) -> str:
+    """A palette PNG as a ``data:`` URL: ``index`` (h×w, rows follow y upwards, as the grid's) picks a colour of
+    ``palette`` (hex strings) per pixel; ``transparent`` is an index drawn see-through. Written with zlib, no
+    imaging library: a 61×61 map is about 1 kB."""
+    index = np.asarray(index, dtype=np.uint8)[::-1]  # the image's first row is the top of the map
+    h, w = index.shape
+    raw = np.zeros((h, w + 1), dtype=np.uint8)  # each row starts with filter type 0 (none)
+    raw[:, 1:] = index
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+           + chunk(b"PLTE", b"".join(bytes.fromhex(c.lstrip("#")) for c in palette)))
+    if transparent is not None:
+        png += chunk(b"tRNS", bytes(255 if i != transparent else 0 for i in range(len(palette))))
+    png += chunk(b"IDAT", zlib.compress(raw.tobytes(), 9)) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _faded(colour: str) -> str:
+    r, g, b = bytes.fromhex(colour.lstrip("#"))
+    return "#" + "".join(f"{round(FADE * 255 + (1 - FADE) * c):02x}" for c in (r, g, b))
+
+
+def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85,
+               faded=None):
     """The banded background of a map: f in ``count`` equal-area (quantile) colour bands, so any range reads.
 
-    Only cell centres and f travel to the browser, rounded (`compact`); Vega derives the cell edges, which overlap
-    by 2 % so no hairline gaps show. Returns (layer, x scale, y scale, heat rows): put the rows in the spec's
-    ``datasets`` as "heat", and use the scales for every layer drawn on top. labels: x, y, f.
+    The bands are painted here into one small image (a pixel per grid cell, cells centred on the grid points)
+    that Vega stretches over the plot: one mark instead of a rectangle per cell, which the browser took about
+    0.1 s to redraw per map whenever a slider changed f. ``faded`` (bool, like Z): cells drawn under a white veil
+    (infeasible points). The colour legend is a quantile scale over the band edges, so it shows the image's bands
+    exactly. Cells where f is not finite are see-through.
+
+    Returns (layer, x scale, y scale, datasets): put the datasets in the spec's ``datasets``: "heat_image" (the
+    image), "heat_legend" (the band edges) and "heat" (each finite cell's centre and f, rounded with `compact`:
+    the chart's CSV export reads it; no layer draws it, so it is not sent to the browser). Use the scales for
+    every layer drawn on top. labels: x, y, f.
     """
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
     xsc, ysc = {"domain": [x0, x1], "nice": False}, {"domain": [y0, y1], "nice": False}
-    cx, cy, f, dx, dy = _cells(xs, ys, Z)
-    heat = records({"x": cx, "y": cy, "f": f})
+    colours = list(SCHEMES[(scheme, count)])
+    band, domain = quantile_bands(Z, count)
+    index = np.where(band < 0, 2 * count, band)
+    if faded is not None:
+        index = np.where(np.asarray(faded, dtype=bool) & (band >= 0), band + count, index)
+    palette = colours + [_faded(c) for c in colours] + ["#ffffff"]
+    hx, hy = (x1 - x0) / (len(xs) - 1) / 2, (y1 - y0) / (len(ys) - 1) / 2  # half a cell
+    image = [{"url": png_data_url(index, palette, transparent=2 * count),
+              "x0": plain(x0 - hx), "x1": plain(x1 + hx), "y0": plain(y0 - hy), "y1": plain(y1 + hy)}]
+    cx, cy, f, _, _ = _cells(xs, ys, Z)
     axis = {"tickCount": 8, "labelFlush": True}
-    layer = {"data": {"name": "heat"}, "transform": cell_edges(dx, dy),
-             "mark": {"type": "rect", "opacity": opacity, "aria": False},
-             "encoding": {
-                 "x": q("x0", title=labels["x"], scale=xsc, axis=axis), "x2": {"field": "x1"},
-                 "y": q("y0", title=labels["y"], scale=ysc, axis=axis), "y2": {"field": "y1"},
-                 "color": q("f", title=labels["f"],
-                             scale={"type": "quantile", "scheme": {"name": scheme, "count": count}},
-                             legend={"orient": "right", "type": "symbol", "format": ".3g", "symbolType": "square"}),
-                 "tooltip": [q("x", format=".3f"), q("y", format=".3f"), q("f", format=".4g")]}}
-    return layer, xsc, ysc, heat
+    picture = {"data": {"name": "heat_image"},
+               "mark": {"type": "image", "aspect": False, "smooth": False, "opacity": opacity, "clip": True,
+                        "aria": False},
+               "encoding": {"x": q("x0", title=labels["x"], scale=xsc, axis=axis), "x2": {"field": "x1"},
+                            "y": q("y1", title=labels["y"], scale=ysc, axis=axis), "y2": {"field": "y0"},
+                            "url": nominal("url")}}
+    # The legend: a quantile scale over the band edges themselves (Vega's quantiles of [min, t₁ … max] at i/count
+    # are the tᵢ), drawn as rectangles of no size. The edges travel as data, so the spec stays the same when f
+    # changes and Streamlit only swaps the datasets of the chart already drawn.
+    legend = {"data": {"name": "heat_legend"},
+              "mark": {"type": "rect", "opacity": opacity, "aria": False},
+              "encoding": {"x": q("x", scale=xsc), "x2": {"field": "x"}, "y": q("y", scale=ysc), "y2": {"field": "y"},
+                           "color": q("f", title=labels["f"], scale={"type": "quantile", "range": colours},
+                                      legend={"orient": "right", "type": "symbol", "format": ".3g",
+                                              "symbolType": "square"})}}
+    edges = records({"f": domain, "x": plain(x0), "y": plain(y0)})
+    return ({"layer": [picture, legend]}, xsc, ysc,
+            {"heat_image": image, "heat_legend": edges, "heat": records({"x": cx, "y": cy, "f": f})})
 
 
 def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=None, marker=None):
@@ -81,11 +152,11 @@ def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=Non
     paths: {name: (points (k×2), colour)}; arrows: list of dicts {x, y, x2, y2, name, colour};
     marker: (x, y) of a selected point. labels: title, subtitle, x, y, f, kind, kinds {kind: text},
     method, step, arrow.
-    Datasets: heat, paths, arrows, critical, marker.
+    Datasets: heat_image, heat_legend, heat (export only), paths, arrows, critical, marker.
     """
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
     bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels, scheme="blues", count=8, opacity=1.0)
-    layers, datasets = [bands], {"heat": heat}
+    layers, datasets = [bands], dict(heat)
     xy = {"x": q("x", scale=xsc), "y": q("y", scale=ysc)}
     if paths:
         rows = []

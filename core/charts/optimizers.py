@@ -166,9 +166,10 @@ def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
     The scrubber is a Vega parameter, so moving it redraws in the browser with no server round trip: up to
     the chosen step a path is solid, after it faint, and the marker sits at the last iterate ≤ that step.
     labels: title, subtitle, x, y, f, method, step, scrub, minimum.
-    Datasets: start (the first optimizer's step 0), minima, heat, paths (start and minima only when there are any).
+    Datasets: start (the first optimizer's step 0), minima, heat_image, heat_legend, heat (export only), paths
+    (start and minima only when there are any).
     """
-    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
+    bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)  # heat: its datasets
     rows = _paths_rows(paths)
     keys = list(paths)
     names = [paths[k][1] for k in keys]
@@ -210,7 +211,7 @@ def race_map(xs, ys, Z, paths: dict, minima, labels: dict, steps: int):
                        "mark": {"type": "point", "clip": True, "color": "#009E73", "filled": True, "shape": "cross",
                                 "size": 300, "stroke": "#000", "strokeWidth": 1},
                        "encoding": {**xy, "tooltip": [nominal("name", title=" ")]}})
-    datasets |= {"heat": heat, "paths": rows}
+    datasets |= {**heat, "paths": rows}
     spec = {"layer": layers, "params": [{"name": "scrub", "value": int(steps), "bind": {
         "input": "range", "min": 0, "max": int(steps), "step": 1, "name": labels["scrub"] + " "}}],
         "resolve": {"scale": {"color": "independent", "stroke": "independent"}}, "datasets": datasets}
@@ -221,7 +222,8 @@ def state_map(xs, ys, Z, path, vectors, labels: dict, count: int = 14):
     """One optimizer's path with a vector of its state drawn as an arrow at ``count`` iterates.
 
     path, vectors: (k×2) arrays, row by row; the arrows are scaled together so the longest is 12 % of the map.
-    labels: title, subtitle, x, y, f, step. Datasets: path, arrows, heat.
+    labels: title, subtitle, x, y, f, step. Datasets: path, arrows, heat_image, heat_legend,
+    heat (export only).
     """
     bands, xsc, ysc, heat = band_layer(xs, ys, Z, labels)
     idx, p = thin(np.asarray(path, float), MAX_RACE_POINTS)
@@ -255,7 +257,7 @@ def state_map(xs, ys, Z, path, vectors, labels: dict, count: int = 14):
                       "tooltip": at_step}},
     ]
     datasets = {"path": records(x=p[:, 0], y=p[:, 1], step=idx),
-                "arrows": records(x=x, y=y, x2=x2, y2=y2, step=k[keep], angle=angle), "heat": heat}
+                "arrows": records(x=x, y=y, x2=x2, y2=y2, step=k[keep], angle=angle), **heat}
     return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"), height=MAP_SIZE,
                   width=MAP_SIZE)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas  # noqa: F401
 
 __all__ = ["framed", "Spec", "q", "nominal", "plain", "records", "records_of",
-           "house_config", "thin", "wrap_text", "compact",
+           "house_config", "thin", "wrap_text", "compact", "drawn_datasets",
            "FORMAT_COLORS", "METHOD_DASH", "WIDTH", "HEIGHT", "projector", "export_table", "PROJECTOR_SCALE"]
 
 WIDTH = "container"
@@ -202,11 +202,38 @@ def export_table(spec: dict):
                 collect(item)
 
     collect(spec)
-    frames = [pd.DataFrame(rows) for rows in spec.get("datasets", {}).values() if rows]
+    frames = [pd.DataFrame(rows) for name, rows in spec.get("datasets", {}).items() if rows and not _is_picture(name)]
     if not frames:
         return pd.DataFrame()
     table = pd.concat(frames, ignore_index=True, sort=False)
     return table.rename(columns={c: titles[c] for c in table.columns if c in titles and titles[c] not in table})
+
+
+def drawn_datasets(spec: dict) -> set[str]:
+    """The names of the spec's datasets that some part of it draws (``"data": {"name": …}``). The rest are there
+    for the CSV export only (a map's grid of f, drawn as an image) and need not be sent to the browser."""
+    names: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("name"), str):
+                names.add(data["name"])
+            for key, value in node.items():
+                if key != "datasets":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    return names
+
+
+def _is_picture(name: str) -> bool:
+    """A dataset that draws a picture or a legend (a map's bands as an image, their edges), not data to export:
+    named ``…_image`` or ``…_legend``."""
+    return name.endswith(("_image", "_legend"))
 
 
 class Spec:
