@@ -15,6 +15,7 @@ from core.charts import constrained as kkt
 from core.charts import landscape as charts
 from core.charts.style import export_table
 from core.inspect import inspect_point
+from tests.images import pixels, rgba
 
 MAP_LABELS = {"title": "f 及其临界点", "subtitle": "每个色带占据相同的面积。黑色圆圈：被检查的点。", "x": "w₁",
               "y": "w₂", "f": "f", "kind": "临界点", "method": "方法", "step": "步", "arrow": "箭头",
@@ -50,27 +51,6 @@ def structure(spec: dict) -> dict:
 def grid(name="himmelblau", n=31):
     fn = ls.FUNCTIONS[name]
     return fn, *ls.evaluate_grid(fn, n=n)
-
-
-def pixels(spec_or_rows) -> tuple[np.ndarray, list]:
-    """The map's band image decoded by Pillow (an independent PNG reader): RGBA per cell, rows following y upwards
-    as the grid's, and the image row's other fields."""
-    import base64
-    import io
-
-    from PIL import Image
-
-    rows = spec_or_rows["datasets"]["heat_image"] if isinstance(spec_or_rows, dict) else spec_or_rows
-    (row,) = rows
-    head, data = row["url"].split(",", 1)
-    assert head == "data:image/png;base64"
-    image = Image.open(io.BytesIO(base64.b64decode(data)))
-    assert image.mode == "P"  # a palette image: one byte per cell
-    return np.asarray(image.convert("RGBA"))[::-1], row
-
-
-def rgba(hex_colour: str, alpha: int = 255) -> tuple:
-    return (*bytes.fromhex(hex_colour.lstrip("#")), alpha)
 
 
 def reference_bands(Z, count: int) -> np.ndarray:
@@ -464,3 +444,20 @@ def test_every_dataset_converts_to_arrow_for_streamlit():
                                                     "colour": "#000"}], (0.0, 0.0)))):
         spec, bare, arrow = frame._build(builder, args, {}, projector=False)
         assert set(arrow) == set(spec["datasets"]) - {"heat"} and "datasets" not in bare  # heat: export only
+
+
+@pytest.mark.parametrize("span, nice", [((0.0, 0.888), (0.0, 0.9)), ((0.201, 0.996), (0.2, 1.0)),
+                                          ((1.1, 10.9), (1.0, 11.0)), ((-3.7, 12.1), (-4.0, 14.0)),
+                                          ((0.0, 0.0), (0.0, 0.0)), ((1e-7, 9.3e-6), (0.0, 1e-5)),
+                                          ((123.0, 4567.0), (0.0, 5000.0))])
+def test_nice_domain_widens_to_round_numbers_as_d3_does(span, nice):
+    """Values d3's ``scaleLinear().domain([lo, hi]).nice()`` gives (worked by hand from its tick rules)."""
+    assert charts.nice_domain(*span) == pytest.approx(nice, abs=1e-15)
+
+
+def test_even_bands_cut_a_round_range_into_equal_steps():
+    band, (lo, hi) = charts.even_bands(np.array([0.0, 0.17, 0.18, 0.5, 0.888, np.nan]), 5)
+    assert (lo, hi) == (0.0, 0.9)
+    assert band.tolist() == [0, 0, 1, 2, 4, -1]  # 0.18 is an edge: the band above it
+    band, edges = charts.even_bands(np.full(4, np.nan), 5)
+    assert (band == -1).all() and edges == [0.0, 0.0]

@@ -11,7 +11,9 @@ from core import floats
 from core import softmax as sm
 from core.charts import conditioning as cc
 from core.charts import softmax as cs
+from core.charts.landscape import SCHEMES
 from core.charts.style import FORMAT_COLORS, export_table
+from tests.images import pixels, rgba
 from ui.i18n import Translator
 
 SHIFTS = np.linspace(-2000.0, 2000.0, 401)  # as on the softmax page
@@ -266,9 +268,24 @@ def test_landscape_chart(lang):
     dots = layer(spec, "paths", "point")["encoding"]
     assert dots["color"]["scale"] == {"domain": list(names(t).values()), "range": ["#D55E00", "#009E73", "#CC79A7"]}
     (cx, cy), h = args[6]
-    assert dots["x"]["scale"] == {"domain": [cx - h, cx + h], "nice": False}
-    assert layer(spec, "heat", "rect")["encoding"]["color"]["scale"] == {"scheme": "blues", "type": "quantize",
-                                                                         "nice": True}
+    assert dots["x"]["scale"] == {"domain": pytest.approx([cx - h, cx + h], rel=1e-11), "nice": False}
+    # √f in five equal bands of a round range, painted a pixel per cell; the legend's quantize scale spans the
+    # same range
+    lo, hi = (r["f"] for r in spec["datasets"]["heat_legend"])
+    level = np.sqrt(np.maximum(args[2], 0))
+    assert (lo, hi) == (0.0, 0.9) and lo <= level.min() and level.max() <= hi
+    band = np.minimum(np.floor((level - lo) / (hi - lo) * 5), 4).astype(int)
+    colours = np.array([rgba(c) for c in SCHEMES[("blues", 5)]])
+    px = pixels(spec)[0]
+    assert px.shape == (45, 45, 4)
+    near_edge = np.abs((level - lo) / (hi - lo) * 5 - np.round((level - lo) / (hi - lo) * 5)) < 1e-9
+    assert (px[~near_edge] == colours[band][~near_edge]).all()
+    picture, legend = spec["layer"][0]["layer"]
+    assert picture["mark"]["type"] == "image" and picture["encoding"]["x"]["scale"] == dots["x"]["scale"]
+    assert legend["encoding"]["color"]["scale"] == {"type": "quantize", "zero": False,
+                                                    "range": list(SCHEMES[("blues", 5)])}
+    assert legend["encoding"]["color"]["title"] == "√f"
+    assert "url" not in export_table(spec).columns and len(export_table(spec)) == 45 * 45 + len(rows) + 2
     assert spec["width"] == spec["height"] == 560
     # the learning-rate and steps sliders change the paths only
     moved = valid(cc.landscape_chart(*descent(lang, lr_f=1.2, steps=40)[-1]))

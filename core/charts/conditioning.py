@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.charts.landscape import cell_edges
+from core.charts.landscape import SCHEMES, even_bands, picture_layers
 from core.charts.style import compact, framed, nominal, q, records, thin
 
 __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
@@ -101,21 +101,16 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
     """
     (cx, cy), h = window
     cx, cy, h = float(cx), float(cy), float(h)
-    gx, gy = np.meshgrid(xs, ys)
-    # Only the cell centres and f travel to the browser; Vega derives the cell edges and √f. Cells overlap
-    # by 2 % so no hairline gaps show between them.
-    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
-    heat = records(x=compact(gx.ravel(), 6), y=compact(gy.ravel(), 6), f=compact(Z.ravel(), 4))
-    xsc = {"domain": [cx - h, cx + h], "nice": False}
-    ysc = {"domain": [cy - h, cy + h], "nice": False}
-    field = {"data": {"name": "heat"}, "mark": {"type": "rect"},
-             "transform": [*cell_edges(dx, dy), {"calculate": "sqrt(max(datum.f, 0))", "as": "level"}],
-             "encoding": {"x": q("x0", title=labels["x"], scale=xsc), "x2": {"field": "x1"},
-                          "y": q("y0", title=labels["y"], scale=ysc), "y2": {"field": "y1"},
-                          "color": q("level", title=labels["loss"],
-                                      scale={"scheme": "blues", "type": "quantize", "nice": True},
-                                      legend={"orient": "right", "format": ".2g"}),
-                          "tooltip": [q("f", title="f", format=".4g")]}}
+    # √f in five equal steps of a round range, painted into one image (`picture_layers`); f's grid is kept for the
+    # CSV export only.
+    level = np.sqrt(np.maximum(np.asarray(Z, dtype=np.float64), 0.0))
+    band, edges = even_bands(level, 5)
+    field, xsc, ysc, heat = picture_layers(xs, ys, band, list(SCHEMES[("blues", 5)]),
+                                           {"x": labels["x"], "y": labels["y"], "f": labels["loss"]},
+                                           {"type": "quantize", "zero": False}, {"orient": "right", "format": ".2g"},
+                                           edges)
+    gx, gy = np.meshgrid(compact(xs, 6), compact(ys, 6))
+    heat["heat"] = records(x=gx.ravel(), y=gy.ravel(), f=compact(np.asarray(Z).ravel(), 4))
     rows = []
     for key, pts in paths.items():
         idx, p = thin(np.asarray(pts, dtype=float), MAX_PATH_POINTS)
@@ -142,7 +137,7 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
                                               "fontSize": 15, "fontWeight": "bold"},
             "encoding": {"x": q("x2"), "y": q("y2"), "text": nominal("name")}}
     # Square and fixed-size, so equal units look equal: ellipses keep their shape, eigenvectors look orthogonal.
-    spec = {"layer": [field, arrows, tips, lines, dots], "datasets": {"heat": heat, "eig": vec, "paths": rows}}
+    spec = {"layer": [field, arrows, tips, lines, dots], "datasets": {**heat, "eig": vec, "paths": rows}}
     return framed(spec, labels["title"], labels.get("subtitle"), height=560, width=560)
 
 

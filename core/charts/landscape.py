@@ -15,9 +15,9 @@ import numpy as np
 
 from core.charts.style import compact, framed, nominal, plain, q, records, records_of, thin
 
-__all__ = ["band_layer", "quantile_bands", "png_data_url", "landscape_map", "slices_chart", "curves_chart",
-           "fraction_histogram", "chain_chart", "cell_edges", "grid_points", "KIND_STYLE", "SCHEMES",
-           "MAX_PATH_POINTS"]
+__all__ = ["band_layer", "picture_layers", "quantile_bands", "even_bands", "nice_domain", "png_data_url",
+           "landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart", "cell_edges",
+           "grid_points", "KIND_STYLE", "SCHEMES", "MAX_PATH_POINTS"]
 
 MAX_PATH_POINTS = 150  # per path on a map; curves keep more (CURVE_POINTS)
 CURVE_POINTS = 400
@@ -50,6 +50,7 @@ def cell_edges(dx: float, dy: float) -> list:
 # the map is painted here with exactly these, and its legend names them in the same order.
 SCHEMES = {
     ("greys", 9): ("#d4d4d4", "#c4c4c4", "#b1b1b1", "#9d9d9d", "#888888", "#757575", "#626262", "#4d4d4d", "#353535"),
+    ("blues", 5): ("#afd1e7", "#86bcdc", "#5ba3cf", "#3887c0", "#1b69ad"),
     ("blues", 8): ("#bcd7eb", "#a2cbe3", "#86bcdc", "#69abd3", "#4f9aca", "#3887c0", "#2473b4", "#145ea6"),
 }
 FADE = 0.72  # an infeasible cell: its band colour under white at this opacity
@@ -96,34 +97,71 @@ def _faded(colour: str) -> str:
     return "#" + "".join(f"{round(FADE * 255 + (1 - FADE) * c):02x}" for c in (r, g, b))
 
 
-def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85,
-               faded=None):
-    """The banded background of a map: f in ``count`` equal-area (quantile) colour bands, so any range reads.
+def nice_domain(lo: float, hi: float, count: int = 10) -> tuple[float, float]:
+    """[lo, hi] widened to round numbers as Vega's ``nice: true`` does (d3's ``linear.nice(10)``)."""
+    e10, e5, e2 = math.sqrt(50), math.sqrt(10), math.sqrt(2)
 
-    The bands are painted here into one small image (a pixel per grid cell, cells centred on the grid points)
-    that Vega stretches over the plot: one mark instead of a rectangle per cell, which the browser took about
-    0.1 s to redraw per map whenever a slider changed f. ``faded`` (bool, like Z): cells drawn under a white veil
-    (infeasible points). The colour legend is a quantile scale over the band edges, so it shows the image's bands
-    exactly. Cells where f is not finite are see-through.
+    def increment(start, stop):
+        step = (stop - start) / count
+        power = math.floor(math.log10(step))
+        error = step / 10 ** power
+        factor = 10 if error >= e10 else 5 if error >= e5 else 2 if error >= e2 else 1
+        return 10 ** -power / factor * -1 if power < 0 else 10 ** power * factor
 
-    Returns (layer, x scale, y scale, datasets): put the datasets in the spec's ``datasets``: "heat_image" (the
-    image), "heat_legend" (the band edges) and "heat" (each finite cell's centre and f, rounded with `compact`:
-    the chart's CSV export reads it; no layer draws it, so it is not sent to the browser). Use the scales for
-    every layer drawn on top. labels: x, y, f.
-    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return lo, hi
+    before = None
+    for _ in range(10):
+        step = increment(lo, hi)
+        if step == before:
+            break
+        if step > 0:
+            lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
+        else:
+            lo, hi = math.ceil(lo * step) / step, math.floor(hi * step) / step
+        before = step
+    return lo, hi
+
+
+def even_bands(values, count: int) -> tuple[np.ndarray, list]:
+    """Each cell's band when [min, max] of the finite values, made round (`nice_domain`), is cut into ``count``
+    equal steps (a quantize scale: edges lo + (hi − lo)·k/count, a value on an edge going above it, as d3's); −1
+    where the value is not finite. Returns (bands, [lo, hi])."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(v)
+    if not ok.any():
+        return np.full(v.shape, -1, dtype=np.int64), [0.0, 0.0]
+    lo, hi = nice_domain(float(v[ok].min()), float(v[ok].max()))
+    edges = np.array([((i + 1) * hi - (i - (count - 1)) * lo) / count for i in range(count - 1)])  # as d3 writes it
+    band = np.where(ok, np.searchsorted(edges, np.where(ok, v, lo), side="right"), -1)
+    return band, [plain(lo), plain(hi)]
+
+
+def picture_layers(xs, ys, band, colours: list, labels: dict, scale: dict, legend: dict, edges: list,
+                   opacity: float = 1.0, faded=None) -> tuple[dict, dict, dict, dict]:
+    """A map's coloured background as one small image: a pixel per grid cell (cells centred on the grid points,
+    colour ``colours[band]``; band −1 see-through; ``faded`` cells under a white veil) that Vega stretches over
+    the plot. One mark instead of a rectangle per cell, which the browser took about 0.1 s to redraw per map
+    whenever a slider changed the values.
+
+    The colour legend comes from a second layer of rectangles of no size over ``edges`` (the field "f", colour
+    ``scale`` over them with ``colours`` as its range): the edges travel as data, so the spec stays the same when
+    the values change and Streamlit only swaps the datasets of the chart already drawn.
+    Returns (layer, x scale, y scale, datasets "heat_image" and "heat_legend"). labels: x, y, f."""
     xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
+    # The window's edges to 12 digits: a window that moves only by rounding noise (recomputed from a new matrix)
+    # keeps the spec the same, so the chart already drawn just takes the new data.
+    x0, x1, y0, y1 = (plain(v) for v in compact([xs[0], xs[-1], ys[0], ys[-1]], 12))
     xsc, ysc = {"domain": [x0, x1], "nice": False}, {"domain": [y0, y1], "nice": False}
-    colours = list(SCHEMES[(scheme, count)])
-    band, domain = quantile_bands(Z, count)
+    count = len(colours)
+    band = np.asarray(band)
     index = np.where(band < 0, 2 * count, band)
     if faded is not None:
         index = np.where(np.asarray(faded, dtype=bool) & (band >= 0), band + count, index)
-    palette = colours + [_faded(c) for c in colours] + ["#ffffff"]
+    palette = list(colours) + [_faded(c) for c in colours] + ["#ffffff"]
     hx, hy = (x1 - x0) / (len(xs) - 1) / 2, (y1 - y0) / (len(ys) - 1) / 2  # half a cell
     image = [{"url": png_data_url(index, palette, transparent=2 * count),
               "x0": plain(x0 - hx), "x1": plain(x1 + hx), "y0": plain(y0 - hy), "y1": plain(y1 + hy)}]
-    cx, cy, f, _, _ = _cells(xs, ys, Z)
     axis = {"tickCount": 8, "labelFlush": True}
     picture = {"data": {"name": "heat_image"},
                "mark": {"type": "image", "aspect": False, "smooth": False, "opacity": opacity, "clip": True,
@@ -131,18 +169,32 @@ def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, o
                "encoding": {"x": q("x0", title=labels["x"], scale=xsc, axis=axis), "x2": {"field": "x1"},
                             "y": q("y1", title=labels["y"], scale=ysc, axis=axis), "y2": {"field": "y0"},
                             "url": nominal("url")}}
-    # The legend: a quantile scale over the band edges themselves (Vega's quantiles of [min, t₁ … max] at i/count
-    # are the tᵢ), drawn as rectangles of no size. The edges travel as data, so the spec stays the same when f
-    # changes and Streamlit only swaps the datasets of the chart already drawn.
-    legend = {"data": {"name": "heat_legend"},
-              "mark": {"type": "rect", "opacity": opacity, "aria": False},
-              "encoding": {"x": q("x", scale=xsc), "x2": {"field": "x"}, "y": q("y", scale=ysc), "y2": {"field": "y"},
-                           "color": q("f", title=labels["f"], scale={"type": "quantile", "range": colours},
-                                      legend={"orient": "right", "type": "symbol", "format": ".3g",
-                                              "symbolType": "square"})}}
-    edges = records({"f": domain, "x": plain(x0), "y": plain(y0)})
-    return ({"layer": [picture, legend]}, xsc, ysc,
-            {"heat_image": image, "heat_legend": edges, "heat": records({"x": cx, "y": cy, "f": f})})
+    key = {"data": {"name": "heat_legend"},
+           "mark": {"type": "rect", "opacity": opacity, "aria": False},
+           "encoding": {"x": q("x", scale=xsc), "x2": {"field": "x"}, "y": q("y", scale=ysc), "y2": {"field": "y"},
+                        "color": q("f", title=labels["f"], scale={**scale, "range": list(colours)}, legend=legend)}}
+    return ({"layer": [picture, key]}, xsc, ysc,
+            {"heat_image": image, "heat_legend": records({"f": edges, "x": plain(x0), "y": plain(y0)})})
+
+
+def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, opacity: float = 0.85,
+               faded=None):
+    """The banded background of a map: f in ``count`` equal-area (quantile) colour bands, so any range reads,
+    drawn as one image (`picture_layers`). ``faded`` (bool, like Z): cells drawn under a white veil (infeasible
+    points). The legend is a quantile scale over the band edges [min, t₁ … max] (Vega's quantiles of them at
+    i/count are the tᵢ), so it shows the image's bands exactly. Cells where f is not finite are see-through.
+
+    Returns (layer, x scale, y scale, datasets): put the datasets in the spec's ``datasets``: "heat_image" (the
+    image), "heat_legend" (the band edges) and "heat" (each finite cell's centre and f, rounded with `compact`:
+    the chart's CSV export reads it; no layer draws it, so it is not sent to the browser). Use the scales for
+    every layer drawn on top. labels: x, y, f.
+    """
+    band, edges = quantile_bands(Z, count)
+    legend = {"orient": "right", "type": "symbol", "format": ".3g", "symbolType": "square"}
+    layer, xsc, ysc, data = picture_layers(xs, ys, band, list(SCHEMES[(scheme, count)]), labels,
+                                           {"type": "quantile"}, legend, edges, opacity, faded)
+    cx, cy, f, _, _ = _cells(xs, ys, Z)
+    return layer, xsc, ysc, {**data, "heat": records({"x": cx, "y": cy, "f": f})}
 
 
 def landscape_map(xs, ys, Z, labels: dict, critical=None, paths=None, arrows=None, marker=None):
