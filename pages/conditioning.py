@@ -100,7 +100,8 @@ def _descent(A, b, n, lam, vecs, kappa_h):
         limits,
         lr,
         {
-            "title": t("conditioning.gd.lr_title", lr=number_text(lr, 4)),
+            "title": t("conditioning.gd.lr_title"),
+            "now": t("conditioning.gd.lr_now_value", lr=number_text(lr, 4)),
             "x": t("conditioning.gd.lr_axis"),
             "inverse": "1/λmax",
             "optimal": "2/(λmax+λmin)",

@@ -195,7 +195,12 @@ def test_cloud_chart_has_equal_fixed_axes_around_every_point(lang):
     assert [r["i"] for r in spec["datasets"]["outline"]] == list(range(len(outline)))
     m = 1.1 * max(np.abs(pts).max(), np.abs(outline).max())
     dots = layer(spec, "points", "circle")
-    assert dots["encoding"]["x"]["scale"] == dots["encoding"]["y"]["scale"] == {"domain": [-m, m], "nice": False}
+    # equal axes [−m, m]: two unseen corner points set both scales, so the spec does not hold m
+    assert dots["encoding"]["x"]["scale"] == dots["encoding"]["y"]["scale"] == {"nice": False, "zero": False}
+    assert spec["datasets"]["axes_frame"] == [{"u": -m, "v": -m}, {"u": m, "v": m}]
+    assert layer(spec, "axes_frame", "point")["mark"]["opacity"] == 0
+    bigger = valid(cc.cloud_chart(10 * pts, 10 * outline, cloud_labels(t), "#D55E00"))
+    assert structure(bigger) == structure(spec) and bigger["datasets"]["axes_frame"][1]["u"] == pytest.approx(10 * m)
     assert dots["mark"]["color"] == "#D55E00"
     assert spec["width"] == spec["height"] == 380 and spec["autosize"] == {"type": "pad"}
 
@@ -205,9 +210,9 @@ def test_cloud_chart_with_nan_inf_or_nothing_but_zeros():
     pts = np.array([[np.nan, 1.0], [np.inf, -2.0], [0.5, 0.5]])
     spec = valid(cc.cloud_chart(pts, np.zeros((4, 2)), cloud_labels(t), "#0072B2", size=300))
     assert [r["u"] for r in spec["datasets"]["points"]] == [None, None, 0.5]  # not drawn, as with Altair
-    assert spec["layer"][1]["encoding"]["x"]["scale"]["domain"] == pytest.approx([-2.2, 2.2])
+    assert [r["u"] for r in spec["datasets"]["axes_frame"]] == pytest.approx([-2.2, 2.2])
     spec = valid(cc.cloud_chart(np.zeros((3, 2)), np.zeros((4, 2)), cloud_labels(t), "#0072B2"))
-    assert spec["layer"][1]["encoding"]["x"]["scale"]["domain"] == [-1.0, 1.0]
+    assert [r["u"] for r in spec["datasets"]["axes_frame"]] == [-1.0, 1.0]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -318,15 +323,24 @@ def test_lr_chart(lang, lr_f):
     A = cd.matrix_from_svd(1.0, 0.1, 30)
     limits = cd.lr_limits(A)
     lr = lr_f / cd.hessian_eig(A)[0][-1]
-    labels = {"title": t("conditioning.gd.lr_title", lr=f"{lr:.4g}"), "x": t("conditioning.gd.lr_axis"),
+    labels = {"title": t("conditioning.gd.lr_title"), "now": t("conditioning.gd.lr_now_value", lr=f"{lr:.4g}"),
+              "x": t("conditioning.gd.lr_axis"),
               "inverse": "1/λmax", "optimal": "2/(λmax+λmin)", "divergence": "2/λmax",
               "current": t("conditioning.gd.lr_now"), "diverges": t("conditioning.gd.diverges")}
     spec = valid(cc.lr_chart(limits, lr, labels))
     top = max(lr, limits["divergence"]) * 1.25
-    assert spec["layer"][0]["encoding"]["x"]["scale"] == {"domain": [0, top], "nice": False}
+    # the axis runs from 0 to the zone's end, taken from the data: every x the chart draws lies in [0, top]
+    assert spec["layer"][0]["encoding"]["x"]["scale"] == {"zero": True, "nice": False}
     assert spec["datasets"]["zone"] == [{"a": limits["divergence"], "b": top, "t": t("conditioning.gd.diverges")}]
+    xs = [r["lr"] for k in ("marks", "now") for r in spec["datasets"][k]]
+    assert 0 < min(xs) and max(xs) < top
     assert [r["name"] for r in spec["datasets"]["marks"]] == ["1/λmax", "2/(λmax+λmin)", "2/λmax"]
-    assert spec["datasets"]["now"] == [{"lr": lr, "name": t("conditioning.gd.lr_now"), "row": 0.35}]
+    assert spec["datasets"]["now"] == [{"lr": lr, "name": t("conditioning.gd.lr_now"), "row": 0.35,
+                                        "text": f"η = {lr:.4g}"}]
+    # the current lr is written beside its marker, not in the title: moving it changes only the data
+    assert spec["title"]["text"] == t("conditioning.gd.lr_title") and "{" not in spec["title"]["text"]
+    other = valid(cc.lr_chart(cd.lr_limits(cd.matrix_from_svd(2.0, 0.3, 10)), 0.1, labels))
+    assert structure(other) == structure(spec)
     assert "subtitle" not in spec["title"] and spec["height"] == 170
 
 
@@ -360,5 +374,6 @@ def test_datasets_with_nulls_travel_as_arrow():
     labels = cloud_labels(Translator("zh"))
     spec, bare, arrow = _build(cc.cloud_chart, (np.array([[np.nan, 1.0], [0.5, 0.5]]), np.zeros((3, 2)), labels,
                                                 "#0072B2"), {}, projector=True)
-    assert set(arrow) == {"outline", "points"} and "datasets" not in bare
+    assert set(arrow) == {"axes_frame", "outline", "points"} and "datasets" not in bare
+    assert len(export_table(spec)) == 2 + 3  # data only (points, outline): not the unseen frame
     assert spec["config"]["axis"]["labelFontSize"] > 14  # the projector view

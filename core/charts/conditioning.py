@@ -32,8 +32,12 @@ def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
     values = np.abs(np.concatenate([points.ravel(), outline.ravel()]))
     values = values[np.isfinite(values)]  # nan and inf are not drawn (null in the data)
     m = (float(values.max()) if values.size else 0.0) * 1.1 or 1.0
-    axis = {"domain": [-m, m], "nice": False}
+    # Equal axes [−m, m] from two unseen corner points (data, not a domain in the spec): when ε or A changes the
+    # spec stays the same, and the chart already drawn just takes the new data.
+    axis = {"nice": False, "zero": False}
     layers = [
+        {"data": {"name": "axes_frame"}, "mark": {"type": "point", "opacity": 0, "size": 0, "aria": False},
+         "encoding": {"x": q("u"), "y": q("v")}},
         {"data": {"name": "outline"}, "mark": {"type": "line", "color": "#222", "strokeDash": [4, 3],
                                                "strokeWidth": 1.5},
          "encoding": {"x": q("u"), "y": q("v"), "order": q("i"),
@@ -43,7 +47,8 @@ def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
                       "y": q("v", title=labels["y"], scale=axis, axis={"format": ".1e"}),
                       "tooltip": [q("u", format=".3e"), q("v", format=".3e")]}},
     ]
-    datasets = {"outline": records(u=outline[:, 0], v=outline[:, 1], i=np.arange(len(outline))),
+    datasets = {"axes_frame": records(u=[-m, m], v=[-m, m]),
+                "outline": records(u=outline[:, 0], v=outline[:, 1], i=np.arange(len(outline))),
                 "points": records(u=points[:, 0], v=points[:, 1])}
     return framed({"layer": layers, "datasets": datasets}, labels["title"], labels.get("subtitle"),
                   height=size, width=size)
@@ -165,12 +170,14 @@ def loss_chart(curves: dict, labels: dict):
 def lr_chart(limits: dict, lr: float, labels: dict):
     """A number line of learning rates: 1/λmax, the optimum, the divergence limit 2/λmax, and the current lr.
 
-    labels: title, x, inverse, optimal, divergence, current, diverges.
+    labels: title, x, inverse, optimal, divergence, current, now (the current lr written out, beside its
+    marker), diverges. The axis runs from 0 to the end of the "diverges" zone, taken from the data, so moving lr
+    or changing A changes only the datasets.
     """
     lr = float(lr)
     divergence = float(limits["divergence"])
     top = max(lr, divergence) * 1.25
-    xsc = {"domain": [0, top], "nice": False}
+    xsc = {"zero": True, "nice": False}
     ysc = {"domain": [0, 3.6], "nice": False}
     tip = [nominal("name"), q("lr", format=".4g")]
     layers = [
@@ -185,6 +192,9 @@ def lr_chart(limits: dict, lr: float, labels: dict):
         {"data": {"name": "now"}, "mark": {"type": "point", "color": "#D55E00", "filled": True, "shape": "triangle-up",
                                            "size": 500},
          "encoding": {"x": q("lr", scale=xsc), "y": q("row", scale=ysc, axis=None), "tooltip": tip}},
+        {"data": {"name": "now"}, "mark": {"type": "text", "align": "left", "dx": 14, "fontSize": 14,
+                                           "fontWeight": "bold", "color": "#D55E00"},
+         "encoding": {"x": q("lr", scale=xsc), "y": q("row", scale=ysc, axis=None), "text": nominal("text")}},
     ]
     datasets = {
         "zone": records(a=[divergence], b=[top], t=[labels["diverges"]]),
@@ -192,7 +202,7 @@ def lr_chart(limits: dict, lr: float, labels: dict):
         "marks": records(lr=[float(limits["inverse"]), float(limits["optimal"]), divergence],
                           name=[labels["inverse"], labels["optimal"], labels["divergence"]],
                           row=[1.0, 2.0, 3.0], base=0.0),
-        "now": records(lr=[lr], name=[labels["current"]], row=[0.35]),
+        "now": records(lr=[lr], name=[labels["current"]], row=[0.35], text=[labels["now"]]),
     }
     return framed({"layer": layers, "datasets": datasets}, labels["title"], None, height=170)
 

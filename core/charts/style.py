@@ -231,9 +231,9 @@ def drawn_datasets(spec: dict) -> set[str]:
 
 
 def _is_picture(name: str) -> bool:
-    """A dataset that draws a picture or a legend (a map's bands as an image, their edges), not data to export:
-    named ``…_image`` or ``…_legend``."""
-    return name.endswith(("_image", "_legend"))
+    """A dataset that draws a picture, a legend or the axes' extent (a map's bands as an image, their edges, two
+    unseen corner points), not data to export: named ``…_image``, ``…_legend`` or ``…_frame``."""
+    return name.endswith(("_image", "_legend", "_frame"))
 
 
 class Spec:
