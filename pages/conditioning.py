@@ -227,12 +227,15 @@ with q2:
                  "y": t("conditioning.gd.loss_y"), "series": t("conditioning.gd.method")}, "log"))
 
 # The matrix -------------------------------------------------------------------------------------
+# The heading and preset buttons do not change with the matrix: drawn before its section, they are not sent again
+# when a slider in it moves (a preset button reruns the whole page).
+st.header(t("conditioning.matrix.heading"))
+for _col, (_name, _preset) in zip(st.columns(len(PRESETS)), PRESETS.items()):
+    _col.button(t(f"conditioning.preset.{_name}"), on_click=_apply, args=(_preset,), width="stretch")
+
+
 @section
 def matrix():
-    st.header(t("conditioning.matrix.heading"))
-    cols = st.columns(len(PRESETS))
-    for col, (name, preset) in zip(cols, PRESETS.items()):
-        col.button(t(f"conditioning.preset.{name}"), on_click=_apply, args=(preset,), width="stretch")
     typed = widget(TYPED, t)
     c1, c2, c3 = st.columns(3)
     s1, s2, theta = widget(S1, t, c1), widget(S2, t, c2), widget(THETA, t, c3)

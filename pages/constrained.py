@@ -171,9 +171,12 @@ with q2:
              t("constrained.quiz.q2_why", lam=number_text(_qr2.multipliers[0], 4)), _qdraw2)
 
 # 1. Problem builder ---------------------------------------------------------------------------------------
+# Static: outside the section, so not sent again when the section's widgets move.
+st.header(t("constrained.build.heading"))
+
+
 @section
 def problem():
-    st.header(t("constrained.build.heading"))
     c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
     obj = widget(OBJ, t, c1)
     quad = obj == "quadratic"

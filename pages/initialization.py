@@ -180,10 +180,13 @@ matrices()
 
 
 # 2. The lab ----------------------------------------------------------------------------------------------
+# Static: outside the section, so not sent again when the section's widgets move.
+st.header(t("initialization.lab.heading"))
+explain(t("initialization.lab.intro"))
+
+
 @section
 def lab():
-    st.header(t("initialization.lab.heading"))
-    explain(t("initialization.lab.intro"))
     c1, c2, c3, c4 = st.columns(4)
     depth, width = int(widget(DEPTH, t, c1)), int(widget(WIDTH, t, c2))
     act, init = widget(ACT, t, c3), widget(INIT, t, c4)

@@ -248,10 +248,13 @@ with q2:
 name = {k: t(f"optimizers.name.{k}") for k in opt.NAMES}
 
 # 1. One variable ------------------------------------------------------------------------------------------
+# Static: outside the section, so not sent again when the section's widgets move.
+st.header(t("optimizers.one.heading"))
+explain(t("optimizers.one.intro"))
+
+
 @section
 def one_variable():
-    st.header(t("optimizers.one.heading"))
-    explain(t("optimizers.one.intro"))
     c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1])
     fn1_id = widget(FN1, t, c1, on_change=_load_start_1d)
     fn1 = oned.FUNCTIONS_1D[fn1_id]
@@ -297,10 +300,13 @@ one_variable()
 
 
 # 2. Steepest direction ------------------------------------------------------------------------------------
+# Static: outside the section, so not sent again when the section's widgets move.
+st.header(t("optimizers.dir.heading"))
+explain(t("optimizers.dir.intro"))
+
+
 @section
 def race():
-    st.header(t("optimizers.dir.heading"))
-    explain(t("optimizers.dir.intro"))
     c1, c2, c3 = st.columns([1.4, 1, 1])
     fn_id = widget(FN, t, c1, on_change=_load_recommended)
     kappa = float(widget(KAPPA, t, c2)) if fn_id == "quadratic" else 20.0

@@ -122,10 +122,13 @@ else:
     c3.markdown(t("saddle.gallery.hess") + f"\n\n$$\\nabla^2 f = {h_tex}$$")
 
 # 2. Landscape and its critical points ------------------------------------------------------------------
+# Static: outside the section, so not sent again when the section's widgets move.
+st.header(t("saddle.map.heading"))
+explain(t("saddle.map.intro"))
+
+
 @section
 def landscape():
-    st.header(t("saddle.map.heading"))
-    explain(t("saddle.map.intro"))
     xs, ys, Z = _grid(key)
     if fn_id == "custom":
         formula.undefined_note(Z, t)

@@ -147,14 +147,16 @@ formats()
 
 
 # 2. Softmax lab -----------------------------------------------------------------------------------
+# The lab's heading, text and preset buttons do not change with its widgets: drawn before the section, they are
+# not sent again when a slider in it moves (a preset button reruns the whole page).
+st.header(t("softmax.lab.heading"))
+explain(t("softmax.lab.intro"))
+for _col, (_name, _text) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=False):
+    _col.button(t(f"softmax.preset.{_name}"), on_click=_set_logits, args=(_text,), width="stretch", help=_text)
+
+
 @section
 def lab():
-    st.header(t("softmax.lab.heading"))
-    explain(t("softmax.lab.intro"))
-    cols = st.columns(len(PRESETS))
-    for col, (name, text) in zip(cols, PRESETS.items(), strict=False):
-        col.button(t(f"softmax.preset.{name}"), on_click=_set_logits, args=(text,), width="stretch",
-                   help=text)
     x0 = _logits(widget(LOGITS, t))
     c1, c2 = st.columns(2)
     scale = widget(SCALE, t, c1)

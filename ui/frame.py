@@ -105,6 +105,7 @@ def section(func):
 
     A section may read anything computed before it, but nothing outside it may depend on its widgets: a
     section's rerun does not reach the code after it. Its charts number their export menus within the section.
+    A section's static heading and text go before it: inside, they would be sent again on every rerun of it.
     """
     name = func.__name__
 
