@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.charts.landscape import SCHEMES, even_bands, picture_layers
+from core.charts.landscape import SCHEMES, even_bands, grid_points, picture_layers
 from core.charts.style import compact, framed, nominal, q, records, thin
 
 __all__ = ["cloud_chart", "hilbert_kappa_chart", "hilbert_digits_chart", "landscape_chart", "loss_chart",
@@ -114,7 +114,7 @@ def landscape_chart(xs, ys, Z, paths: dict, center, eigvecs, window, labels: dic
                                            {"x": labels["x"], "y": labels["y"], "f": labels["loss"]},
                                            {"type": "quantize", "zero": False}, {"orient": "right", "format": ".2g"},
                                            edges)
-    gx, gy = np.meshgrid(compact(xs, 6), compact(ys, 6))
+    gx, gy = grid_points(xs, ys)
     heat["heat"] = records(x=gx.ravel(), y=gy.ravel(), f=compact(np.asarray(Z).ravel(), 4))
     rows = []
     for key, pts in paths.items():

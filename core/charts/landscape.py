@@ -16,7 +16,7 @@ import numpy as np
 from core.charts.style import compact, framed, nominal, plain, q, records, records_of, thin
 
 __all__ = ["band_layer", "picture_layers", "quantile_bands", "even_bands", "nice_domain", "png_data_url",
-           "landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart", "cell_edges",
+           "landscape_map", "slices_chart", "curves_chart", "fraction_histogram", "chain_chart",
            "grid_points", "KIND_STYLE", "SCHEMES", "MAX_PATH_POINTS"]
 
 MAX_PATH_POINTS = 150  # per path on a map; curves keep more (CURVE_POINTS)
@@ -33,17 +33,10 @@ def grid_points(xs, ys):
 
 
 def _cells(xs, ys, Z):
-    """Cell centres and f of the finite cells (rounded, `compact`) and the half cell size (+2 % overlap)."""
+    """Cell centres and f of the finite cells, rounded (`compact`): the rows of a map's CSV export."""
     gx, gy = grid_points(xs, ys)
-    dx, dy = float(xs[1] - xs[0]) * 0.51, float(ys[1] - ys[0]) * 0.51  # plain floats: their repr goes into JS
     ok = np.isfinite(Z)
-    return gx[ok], gy[ok], compact(np.asarray(Z)[ok], 4), dx, dy
-
-
-def cell_edges(dx: float, dy: float) -> list:
-    """Vega computes each cell's edges from its centre."""
-    return [{"calculate": f"datum.x - {dx!r}", "as": "x0"}, {"calculate": f"datum.x + {dx!r}", "as": "x1"},
-            {"calculate": f"datum.y - {dy!r}", "as": "y0"}, {"calculate": f"datum.y + {dy!r}", "as": "y1"}]
+    return gx[ok], gy[ok], compact(np.asarray(Z)[ok], 4)
 
 
 # The colours Vega gives the schemes the maps use, ``{"name": scheme, "count": n}`` (read from Vega's own drawing):
@@ -68,8 +61,13 @@ def quantile_bands(Z, count: int) -> tuple[np.ndarray, list]:
     if not ok.any():
         return np.full(Z.shape, -1, dtype=np.int64), [0.0, 0.0]
     edges = np.quantile(Z[ok], np.arange(1, count) / count)
-    band = np.where(ok, np.searchsorted(edges, np.where(ok, Z, 0.0), side="right"), -1)
-    return band, [plain(v) for v in (Z[ok].min(), *edges, Z[ok].max())]
+    return _band_of(Z, ok, edges), [plain(v) for v in (Z[ok].min(), *edges, Z[ok].max())]
+
+
+def _band_of(v: np.ndarray, ok: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The band of each value between sorted ``edges`` (a value on an edge goes above it, as d3's bisectRight);
+    −1 where ``ok`` is False."""
+    return np.where(ok, np.searchsorted(edges, np.where(ok, v, 0.0), side="right"), -1)
 
 
 def png_data_url(index, palette, transparent: int | None = None) -> str:
@@ -133,8 +131,7 @@ def even_bands(values, count: int) -> tuple[np.ndarray, list]:
         return np.full(v.shape, -1, dtype=np.int64), [0.0, 0.0]
     lo, hi = nice_domain(float(v[ok].min()), float(v[ok].max()))
     edges = np.array([((i + 1) * hi - (i - (count - 1)) * lo) / count for i in range(count - 1)])  # as d3 writes it
-    band = np.where(ok, np.searchsorted(edges, np.where(ok, v, lo), side="right"), -1)
-    return band, [plain(lo), plain(hi)]
+    return _band_of(v, ok, edges), [plain(lo), plain(hi)]
 
 
 def picture_layers(xs, ys, band, colours: list, labels: dict, scale: dict, legend: dict, edges: list,
@@ -193,7 +190,7 @@ def band_layer(xs, ys, Z, labels: dict, scheme: str = "greys", count: int = 9, o
     legend = {"orient": "right", "type": "symbol", "format": ".3g", "symbolType": "square"}
     layer, xsc, ysc, data = picture_layers(xs, ys, band, list(SCHEMES[(scheme, count)]), labels,
                                            {"type": "quantile"}, legend, edges, opacity, faded)
-    cx, cy, f, _, _ = _cells(xs, ys, Z)
+    cx, cy, f = _cells(xs, ys, Z)
     return layer, xsc, ysc, {**data, "heat": records({"x": cx, "y": cy, "f": f})}
 
 
