@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bench import live
 from core import oned
 from ui.frame import PAGES
 from ui.i18n import LANGS, Translator
@@ -47,16 +48,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-backgrounding-occluded-windows"]
 
 # Counts finished script runs (the app's state going from running back to notRunning) and when the last one
-# finished, on the page's own clock: a move's latency is measured from just before the key press to then.
-# Script runs that finished, seen as the state attribute going back to "notRunning", and the server's messages:
-# a section's short run can start and finish within one render of the page, so that the attribute never reads
-# "running"; its messages still arrive (as bench.live.rerun_after waits).
+# finished, on the page's own clock: a move's latency is measured from just before the key press to then. A
+# section's short run can start and finish within one render of the page, so that the attribute never reads
+# "running": a run also counts once the server's messages (bench.live.WS_LOG, installed beside this) have
+# arrived and the page is idle, as bench.live.rerun_after waits.
 INIT_SCRIPT = """
-window.__dlnl = {done: 0, at: 0, recv: 0, last: 0};
-(() => { const Native = window.WebSocket;
-  window.WebSocket = class extends Native { constructor(...args) { super(...args);
-    this.addEventListener('message', () => { window.__dlnl.recv += 1; window.__dlnl.last = performance.now(); }); } };
-})();
+window.__dlnl = {done: 0, at: 0};
 new MutationObserver((records) => { for (const r of records) {
   const now = r.target.getAttribute('data-test-script-state');
   if (r.oldValue && r.oldValue !== 'notRunning' && now === 'notRunning') {
@@ -264,6 +261,7 @@ async def _session(browser, base: str, p: Plan, outcome: Outcome, timeout_ms: in
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     try:
         await context.add_init_script(INIT_SCRIPT)
+        await context.add_init_script(live.WS_LOG)
         page = await context.new_page()
         page.on("pageerror", lambda err: outcome.failures.append(f"page error: {err}"))
         t0 = time.perf_counter()
@@ -279,7 +277,7 @@ async def _session(browser, base: str, p: Plan, outcome: Outcome, timeout_ms: in
         elif p.kind == "text":
             target = page.get_by_role("textbox", name=label)
         for k, move in enumerate(p.moves, 1):
-            before, recv = await page.evaluate("[window.__dlnl.done, window.__dlnl.recv]")
+            before, recv = await page.evaluate("[window.__dlnl.done, window.__ws.recv.length]")
             start = await page.evaluate("performance.now()")
             if p.kind == "range":
                 await target.press(move, timeout=timeout_ms)
@@ -287,11 +285,13 @@ async def _session(browser, base: str, p: Plan, outcome: Outcome, timeout_ms: in
                 await target.fill(move, timeout=timeout_ms)
                 await target.press("Enter", timeout=timeout_ms)
             await page.wait_for_function(
-                f"""() => {{ const d = window.__dlnl, app = document.querySelector('[data-testid="stApp"]');
-                    return d.done > {before} || (d.recv > {recv} && performance.now() - d.last > 300
+                f"""() => {{ const d = window.__dlnl, r = window.__ws.recv, n = r.length,
+                        app = document.querySelector('[data-testid="stApp"]');
+                    return d.done > {before} || (n > {recv} && performance.now() - r[n - 1][0] > 300
                         && app && app.getAttribute('data-test-script-state') === 'notRunning'); }}""",
                 polling=50, timeout=timeout_ms)
-            outcome.move_ms.append(await page.evaluate("Math.max(window.__dlnl.at, window.__dlnl.last)") - start)
+            outcome.move_ms.append(await page.evaluate(
+                "Math.max(window.__dlnl.at, window.__ws.recv.length ? window.__ws.recv.at(-1)[0] : 0)") - start)
             await _check(page, p, k, outcome, settle_s=30)
     except Exception as err:  # noqa: BLE001 - a timeout or a closed page is this session's failure, not the run's
         outcome.failures.append(f"{type(err).__name__}: {str(err).splitlines()[0]}")
