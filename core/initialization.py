@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -66,12 +67,13 @@ _DTYPES = {name: np.dtype(name) for name in DTYPES}
 # accumulate in float32, like fp16 tensor cores.
 _STORAGE = {"float16": np.dtype(np.float32), "float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 _MAX_SEED = 2**63 - 1
+_DRAWERS = 2  # threads drawing the weights
 _F16_MAX = 65504.0
 _F16_MIN_EXP = -24  # float16's subnormal spacing is 2⁻²⁴
 _F16_MANT = 11  # significant bits of float16
 _DROP32 = 24 - _F16_MANT  # float32 bits dropped when rounding to float16's 11
 _F16_TINY_BITS = np.float32(2.0**-14).view(np.uint32)  # float16's smallest normal, as float32 bits
-_F16_MAX_BITS = np.float32(_F16_MAX).view(np.uint32)
+_F16_INF_FROM_BITS = np.float32(65520.0).view(np.uint32)  # |x| ≥ 65520 rounds to inf (the tie goes to even)
 
 
 # --- activations ----------------------------------------------------------------------------------------
@@ -121,14 +123,23 @@ def _round_to(x: np.ndarray, dt: np.dtype) -> np.ndarray:
         r += b
         r &= np.uint32(~((1 << _DROP32) - 1) & 0xFFFFFFFF)
         magnitude = b & np.uint32(0x7FFFFFFF)
-        small = magnitude < _F16_TINY_BITS  # |x| < 2⁻¹⁴, float16's subnormals
-        if small.any():
-            grid = np.rint(x[small] * np.float32(2.0**24)) * np.float32(2.0**_F16_MIN_EXP)
-            r[small] = grid.view(np.uint32)
-        np.bitwise_and(r, np.uint32(0x7FFFFFFF), out=magnitude)
-        big = magnitude > _F16_MAX_BITS  # beyond float16's range (inf after rounding), or nan
-        if big.any():
-            r[big] = (x[big] * np.float32(np.inf)).view(np.uint32)
+        # min and max read the array once; the masks are made only when some value needs them
+        if magnitude.size and magnitude.min() < _F16_TINY_BITS:  # |x| < 2⁻¹⁴, float16's subnormals
+            small = magnitude < _F16_TINY_BITS
+            if np.count_nonzero(small) > small.size // 8:  # many: on the whole array, without gathering
+                grid = x * np.float32(2.0**24)
+                np.rint(grid, out=grid)
+                grid *= np.float32(2.0**_F16_MIN_EXP)
+                np.copyto(r, grid.view(np.uint32), where=small)
+            else:
+                grid = np.rint(x[small] * np.float32(2.0**24)) * np.float32(2.0**_F16_MIN_EXP)
+                r[small] = grid.view(np.uint32)
+        if magnitude.size and magnitude.max() >= _F16_INF_FROM_BITS:  # rounds beyond 65504 (to inf), or nan
+            big = magnitude >= _F16_INF_FROM_BITS
+            if np.count_nonzero(big) > big.size // 8:
+                np.copyto(r, (x * np.float32(np.inf)).view(np.uint32), where=big)
+            else:
+                r[big] = (x[big] * np.float32(np.inf)).view(np.uint32)
     return r.view(np.float32)
 
 
@@ -459,10 +470,16 @@ def init_weights(scheme: str, n_in: int, n_out: int, rng, std: float | None = No
 # --- the network ----------------------------------------------------------------------------------------
 
 
-def _streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """Independent generators for the inputs and for the weights of one seed."""
+def _streams(seed: int) -> tuple[np.random.Generator, np.random.SeedSequence]:
+    """The generator of the inputs and the seed sequence of the weights of one seed (independent streams)."""
     inputs, weights = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(inputs), np.random.default_rng(weights)
+    return np.random.default_rng(inputs), weights
+
+
+def _layer_generators(seed: int, depth: int) -> list[np.random.Generator]:
+    """One generator per layer, spawned from the weight stream: layer t's draw does not depend on the depth or
+    on the other layers, so the layers can be drawn in parallel."""
+    return [np.random.default_rng(s) for s in _streams(seed)[1].spawn(depth)]
 
 
 def network_inputs(batch: int, width: int, seed: int = 0) -> np.ndarray:
@@ -512,8 +529,9 @@ def network_weights(depth: int, width: int, init: str, seed: int = 0, std: float
 
     Notes
     -----
-    The layers are drawn one after the other from the weight stream, so a deeper network with the same seed
-    starts with the same layers.
+    Layer t is drawn from its own generator, the t-th child spawned from the weight stream
+    (``SeedSequence(seed).spawn(2)[1].spawn(depth)[t - 1]``), so a deeper network with the same seed starts with
+    the same layers.
     """
     depth = _count(depth, "depth", 1, MAX_DEPTH)
     width = _count(width, "width", MIN_WIDTH, MAX_WIDTH)
@@ -524,29 +542,43 @@ def network_weights(depth: int, width: int, init: str, seed: int = 0, std: float
 
 
 def _weights(depth: int, width: int, scheme: str, sigma: float, seed: int, dt: np.dtype) -> np.ndarray:
-    """network_weights rounded to dt, in dt's storage type.
+    """network_weights rounded to dt, in dt's storage type."""
+    with ThreadPoolExecutor(max_workers=_DRAWERS) as pool:
+        W, ready = _start_weights(pool, depth, width, scheme, sigma, seed, dt)
+        for layer in ready:
+            layer.result()
+    return W
 
-    Rounded formats draw in a second thread: it fills one float64 buffer with the next layer's draw while this
-    thread rounds the other into the result (numpy releases the GIL in both), with numpy's own conversion,
-    which `_round_to` reproduces and which is fast when few values underflow, as for weights. One worker draws
-    every layer in order, so the stream is consumed exactly as in one draw of the whole stack.
+
+def _start_weights(pool: ThreadPoolExecutor, depth: int, width: int, scheme: str, sigma: float, seed: int,
+                   dt: np.dtype):
+    """Start drawing network_weights rounded to dt on ``pool``: (the array being filled, one future per layer).
+
+    numpy releases the GIL while it draws and converts, so the workers draw layers at the same time, and the
+    caller can use layer t as soon as its future is done. A rounded format is converted with numpy's own
+    conversion (which `_round_to` reproduces), fast here as weights rarely underflow.
     """
-    rng = _streams(seed)[1]
     out = np.empty((depth, width, width), dtype=_STORAGE[dt.name])
-    if out.dtype == np.float64:
-        for Wt in out:
-            _draw_into(scheme, sigma, rng, Wt)
-        return out
-    bufs = (np.empty((width, width)), np.empty((width, width)))
-    with ThreadPoolExecutor(max_workers=1) as drawer:
-        pending = drawer.submit(_draw_into, scheme, sigma, rng, bufs[0])
-        for t in range(depth):
-            pending.result()
-            if t + 1 < depth:
-                pending = drawer.submit(_draw_into, scheme, sigma, rng, bufs[(t + 1) % 2])
-            # numpy's own rounding (the reference of _round_to): fast here, as weights rarely underflow
-            np.copyto(out[t], bufs[t % 2].astype(dt), casting="same_kind")
-    return out
+    local = threading.local()
+
+    def draw(t: int, rng: np.random.Generator) -> None:
+        if out.dtype == np.float64:
+            _draw_into(scheme, sigma, rng, out[t])
+            return
+        buf = getattr(local, "buf", None)
+        if buf is None:
+            buf = local.buf = np.empty((width, width))
+        _draw_into(scheme, sigma, rng, buf)
+        np.copyto(out[t], buf.astype(dt), casting="same_kind")
+
+    return out, [pool.submit(draw, t, rng) for t, rng in enumerate(_layer_generators(seed, depth))]
+
+
+def _as_ready(W: np.ndarray, ready) -> Iterator[np.ndarray]:
+    """The layers of W in order, each once its draw is done."""
+    for Wt, layer in zip(W, ready, strict=True):
+        layer.result()
+        yield Wt
 
 
 def _dtype_name(dtype) -> str:
@@ -885,8 +917,10 @@ def propagate(depth: int, width: int, activation: str, init: str, dtype: str = "
     scale = _loss_scale(loss_scale)
 
     h0 = network_inputs(batch, width, seed)
-    W = _weights(depth, width, scheme, sigma, seed, dt)
-    hs, zs = _forward(h0, W, act, dt, residual)
+    # the forward pass takes each layer once it is drawn, with one BLAS thread: the drawers use the cores
+    with ThreadPoolExecutor(max_workers=_DRAWERS) as pool, threadpool_limits(1, "blas"):
+        W, ready = _start_weights(pool, depth, width, scheme, sigma, seed, dt)
+        hs, zs = _forward(h0, _as_ready(W, ready), act, dt, residual)
 
     flags = {name: dict.fromkeys(("forward", "backward", "backward_scaled", "plain"))
              for name in ("inf", "nan", "zero")}

@@ -375,11 +375,12 @@ sigma = {sigma!r}   # σ of the weights ({init})
 act = {{"identity": lambda z: z, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
        "relu": lambda z: np.maximum(z, 0), "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
        "scaled_sigmoid": lambda z: 4 / (1 + np.exp(-z)) - 2}}[{act!r}]
-rng_x, rng_w = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-h = rng_x.standard_normal((batch, width))   # float64; the page also runs float32 and float16
+seq_x, seq_w = np.random.SeedSequence(seed).spawn(2)
+h = np.random.default_rng(seq_x).standard_normal((batch, width))   # float64; the page also runs float32 and float16
 stds = []
 with np.errstate(all="ignore"):
-    for t in range(depth):
+    for seq in seq_w.spawn(depth):   # each layer's weights from its own generator
+        rng_w = np.random.default_rng(seq)
         W = {draw}
         h = {"h + " if residual else ""}act(h @ W)
         stds.append(float(np.std(h)))
