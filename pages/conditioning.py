@@ -8,7 +8,7 @@ from core.charts import conditioning as charts
 from core.charts.optimizers import series_chart
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
 from ui.state import IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 _LOG = tuple(float(f"{v:.3g}") for v in np.logspace(-2, 2, 17))
@@ -201,7 +201,7 @@ explain(t("conditioning.intro"))
 check_url(STATE, t, presets=LESSONS)
 
 # Predict, then reveal ---------------------------------------------------------------------------------------
-st.subheader(t("conditioning.quiz.heading"))
+heading(t("conditioning.quiz.heading"), 3)
 q1, q2 = st.columns(2)
 with q1:
     _qa = np.array([[1.0, 1000.0], [0.0, 1.0]])
@@ -229,7 +229,7 @@ with q2:
 # The matrix -------------------------------------------------------------------------------------
 # The heading and preset buttons do not change with the matrix: drawn before its section, they are not sent again
 # when a slider in it moves (a preset button reruns the whole page).
-st.header(t("conditioning.matrix.heading"))
+heading(t("conditioning.matrix.heading"))
 for _col, (_name, _preset) in zip(st.columns(len(PRESETS)), PRESETS.items()):
     _col.button(t(f"conditioning.preset.{_name}"), on_click=_apply, args=(_preset,), width="stretch")
 
@@ -241,8 +241,8 @@ def matrix():
     s1, s2, theta = widget(S1, t, c1), widget(S2, t, c2), widget(THETA, t, c3)
     text = widget(MATRIX, t) if typed else MATRIX.default
     A = _matrix(typed, s1, s2, theta, text)
-    if A is None:
-        st.stop()
+    if A is None:  # the error is shown; the sections that need A wait for a valid one
+        return
     n = A.shape[0]
     b = A @ np.ones(n)
     kappa = cd.cond_numbers(A)
@@ -251,7 +251,7 @@ def matrix():
     # 1. Sensitivity --------------------------------------------------------------------------------
     @section
     def sensitivity():
-        st.header(t("conditioning.sens.heading"))
+        heading(t("conditioning.sens.heading"))
         explain(t("conditioning.sens.intro"))
         c1, c2 = st.columns(2)
         eps, seed = widget(EPS, t, c1), int(widget(SEED, t, c2))
@@ -300,7 +300,7 @@ def matrix():
     sensitivity()
 
     # 2. Eigenvalues or singular values? --------------------------------------------------------------
-    st.header(t("conditioning.eig.heading"))
+    heading(t("conditioning.eig.heading"))
     c1, c2 = st.columns(2)
     c1.metric(t("conditioning.eig.eigen"), number_text(kappa["eigen"], 4))
     c2.metric(t("conditioning.eig.singular"), number_text(kappa["singular"], 4))
@@ -308,48 +308,17 @@ def matrix():
     st.info(t("conditioning.eig.symmetric" if symmetric else "conditioning.eig.nonsymmetric"))
     explain(t("conditioning.eig.explain"))
 
-    # 3. Digits lost ----------------------------------------------------------------------------------
-    st.header(t("conditioning.hilbert.heading"))
-    explain(t("conditioning.hilbert.intro"))
-    hd = _hilbert()
-    left, right = st.columns(2)
-    with left:
-        chart(
-            charts.hilbert_kappa_chart,
-            hd.n,
-            hd.kappa,
-            {"title": t("conditioning.hilbert.kappa_title"), "x": "n", "y": t("conditioning.hilbert.kappa_y")},
-        )
-    with right:
-        chart(
-            charts.hilbert_digits_chart,
-            hd.n,
-            np.log10(hd.kappa),
-            hd.digits_lost,
-            hd.available,
-            {
-                "title": t("conditioning.hilbert.digits_title"),
-                "subtitle": t("conditioning.hilbert.digits_sub"),
-                "x": "n",
-                "y": t("conditioning.hilbert.digits_y"),
-                "rule": t("conditioning.hilbert.rule"),
-                "series": t("conditioning.hilbert.series"),
-                "all_lost": t("conditioning.hilbert.all_lost"),
-            },
-        )
-    explain(t("conditioning.hilbert.explain"))
-
-    # 4. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
+    # 3. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
     @section
     def descent():
-        st.header(t("conditioning.gd.heading"))
+        heading(t("conditioning.gd.heading"))
         explain(t("conditioning.gd.derivation"))
         lam, vecs = cd.hessian_eig(A)  # curvatures of f: sections 4 and 5
         kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
         lr, steps, x0 = _descent(A, b, n, lam, vecs, kappa_h)
 
-        # 5. Curvature ------------------------------------------------------------------------------------
-        st.header(t("conditioning.curv.heading"))
+        # 4. Curvature ------------------------------------------------------------------------------------
+        heading(t("conditioning.curv.heading"))
         c1, c2, c3 = st.columns(3)
         c1.metric(t("conditioning.curv.lmax"), number_text(lam[-1], 4))
         c2.metric(t("conditioning.curv.lmin"), number_text(lam[0], 4))
@@ -374,3 +343,35 @@ print(x, 0.5 * np.sum((A @ x - b) ** 2))""",
     descent()
 
 matrix()
+
+# 5. Digits lost -------------------------------------------------------------------------------------------
+# Independent of A: outside the matrix's section, so a move of the matrix's sliders does not send it again.
+heading(t("conditioning.hilbert.heading"))
+explain(t("conditioning.hilbert.intro"))
+hd = _hilbert()
+left, right = st.columns(2)
+with left:
+    chart(
+        charts.hilbert_kappa_chart,
+        hd.n,
+        hd.kappa,
+        {"title": t("conditioning.hilbert.kappa_title"), "x": "n", "y": t("conditioning.hilbert.kappa_y")},
+    )
+with right:
+    chart(
+        charts.hilbert_digits_chart,
+        hd.n,
+        np.log10(hd.kappa),
+        hd.digits_lost,
+        hd.available,
+        {
+            "title": t("conditioning.hilbert.digits_title"),
+            "subtitle": t("conditioning.hilbert.digits_sub"),
+            "x": "n",
+            "y": t("conditioning.hilbert.digits_y"),
+            "rule": t("conditioning.hilbert.rule"),
+            "series": t("conditioning.hilbert.series"),
+            "all_lost": t("conditioning.hilbert.all_lost"),
+        },
+    )
+explain(t("conditioning.hilbert.explain"))

@@ -10,7 +10,7 @@ from core import landscapes as ls
 from core.charts import constrained as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
 from ui.state import Choice, LogSlider, Slider, Toggle, check_url, widget
 
 OBJ = Choice("kobj", "constrained.build.objective", ("quadratic", "himmelblau", "rosenbrock", "saddle"), "quadratic",
@@ -131,7 +131,7 @@ explain(t("constrained.intro"))
 check_url(STATE, t, presets=LESSONS)
 
 # Predict, then reveal ---------------------------------------------------------------------------------------
-st.subheader(t("constrained.quiz.heading"))
+heading(t("constrained.quiz.heading"), 3)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -172,7 +172,7 @@ with q2:
 
 # 1. Problem builder ---------------------------------------------------------------------------------------
 # Static: outside the section, so not sent again when the section's widgets move.
-st.header(t("constrained.build.heading"))
+heading(t("constrained.build.heading"))
 
 
 @section
@@ -209,7 +209,7 @@ def problem():
              "m1": f"{_mname(cons, 0)}∇{_cname(cons, 0)}(x*)" if cons else "",
              "m2": f"{_mname(cons, 1)}∇{_cname(cons, 1)}(x*)" if len(cons) > 1 else ""}
     if res is not None:
-        st.header(t("constrained.map.heading"))
+        heading(t("constrained.map.heading"))
         xs, ys, Z, mask = _grid(P, half)
         bounds = [(charts.circle_points(r), names["c1"], [1, 0])] if disc_on else []
         if second != "none":
@@ -224,7 +224,7 @@ def problem():
               {"title": t("constrained.map.title"), "subtitle": t("constrained.map.subtitle"), "x": "x", "y": "y",
                "f": "f", "legend": t("constrained.map.legend"), "wrap": 60, "legend_orient": "right",
                "colours": {names[k]: COLOURS[k] for k in COLOURS if k in used}})
-        st.subheader(t("constrained.result.heading"))
+        heading(t("constrained.result.heading"), 3)
         if not inside:
             st.warning(t("constrained.result.unbounded"), icon=":material/warning:")
         m1, m2, *cols = st.columns([1.6, 1, 1, 1])
@@ -250,7 +250,7 @@ def problem():
         explain(t("constrained.map.explain"))
 
         # 3. Sensitivity ------------------------------------------------------------------------------------
-        st.header(t("constrained.sens.heading"))
+        heading(t("constrained.sens.heading"))
         explain(t("constrained.sens.intro"))
         delta = float(widget(DELTA, t))
         first = next((i for i, c in enumerate(cons) if c.kind == "ineq" and res.active[i]), None)
@@ -273,7 +273,7 @@ def problem():
     # 4. When KKT is not enough ------------------------------------------------------------------------------
     @section
     def when_kkt_fails():
-        st.header(t("constrained.when.heading"))
+        heading(t("constrained.when.heading"))
         explain(t("constrained.when.intro"))
         case = widget(CASE, t)
         ex = cc.EXAMPLES[case]
@@ -332,7 +332,7 @@ def problem():
     # 5. Projected gradient descent ----------------------------------------------------------------------------
     @section
     def projected():
-        st.header(t("constrained.pgd.heading"))
+        heading(t("constrained.pgd.heading"))
         explain(t("constrained.pgd.intro"))
         if not disc_on:
             st.info(t("constrained.pgd.off"), icon=":material/info:")

@@ -7,7 +7,7 @@ from core import initialization as ci
 from core.charts import initialization as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
 from ui.state import Choice, IntInput, LogSlider, Slider, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ check_url(STATE, t, presets=LESSONS)
 marker_names = {k: t(f"initialization.lab.{k}") for k in ("inf", "nan", "zero")}
 
 # Predict, then reveal ---------------------------------------------------------------------------------------
-st.subheader(t("initialization.quiz.heading"))
+heading(t("initialization.quiz.heading"), 3)
 q1, q2 = st.columns(2)
 _qlabels = {"x": t("initialization.lab.x"), "series": t("initialization.lab.series"),
             "band": t("initialization.lab.band"), **marker_names}
@@ -128,7 +128,7 @@ with q2:
                             "y": t("initialization.lab.bwd_y"), "wrap": 46, **_qlabels}, band=ci.HEALTHY, height=300))
 
 # 1. Products of many factors ----------------------------------------------------------------------------
-st.header(t("initialization.products.heading"))
+heading(t("initialization.products.heading"))
 explain(t("initialization.products.intro"))
 
 
@@ -181,7 +181,7 @@ matrices()
 
 # 2. The lab ----------------------------------------------------------------------------------------------
 # Static: outside the section, so not sent again when the section's widgets move.
-st.header(t("initialization.lab.heading"))
+heading(t("initialization.lab.heading"))
 explain(t("initialization.lab.intro"))
 
 
@@ -252,7 +252,7 @@ def lab():
     st.caption(t("initialization.lab.hist_sample", k=hist.total, total=batch * width))
 
     # 3. Why Xavier -------------------------------------------------------------------------------------------
-    st.header(t("initialization.xavier.heading"))
+    heading(t("initialization.xavier.heading"))
     explain(t("initialization.xavier.derivation"))
     rows = [(k, ci.init_std(k, width, width)) if k in ci.NAMED_SCHEMES else (k, 1.0) for k in ci.SCHEMES]
     st.dataframe(flagged_table({
@@ -278,7 +278,7 @@ def lab():
     # 4. Activations ------------------------------------------------------------------------------------------
     @section
     def activations():
-        st.header(t("initialization.act.heading"))
+        heading(t("initialization.act.heading"))
         explain(t("initialization.act.intro"))
         c1, c2 = st.columns([2, 1])
         view = widget(VIEW, t, c1)
@@ -318,7 +318,7 @@ def lab():
 
     activations()
     # 5. Remedies ---------------------------------------------------------------------------------------------
-    st.header(t("initialization.remedies.heading"))
+    heading(t("initialization.remedies.heading"))
     explain(t("initialization.remedies.intro"))
     st.markdown(t("initialization.remedies.residual_on" if residual else "initialization.remedies.residual_off"))
     if not clip_on:
@@ -328,7 +328,7 @@ def lab():
     else:
         st.markdown(t("initialization.remedies.clip_on", c=f"{clip_norm:g}", total=number_text(prop.total_grad_norm, 4),
                       coef=number_text(prop.clip_coef, 4)))
-    st.subheader(t("initialization.remedies.where_heading"))
+    heading(t("initialization.remedies.where_heading"), 3)
     explain(t("initialization.remedies.where"))
     events = []
     if prop.first_inf["forward"] is not None:
@@ -341,7 +341,7 @@ def lab():
     st.markdown(t("initialization.remedies.this_run", text="; ".join(events) or t("initialization.remedies.run_clean")))
 
     # 6. float16 and loss scaling -------------------------------------------------------------------------------
-    st.header(t("initialization.fp16.heading"))
+    heading(t("initialization.fp16.heading"))
     explain(t("initialization.fp16.intro"))
     c1, c2 = st.columns(2)
     c1.button(t("initialization.fp16.example"), on_click=_load_fp16_example, icon=":material/science:")

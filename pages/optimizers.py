@@ -13,7 +13,7 @@ from core.charts import optimizers as charts
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from ui import formula
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, section
+from ui.frame import chart, explain, heading, page_frame, reproduce, section
 from ui.state import Choice, IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ explain(t("optimizers.intro"))
 check_url(STATE, t, presets=LESSONS)
 
 # Predict, then reveal ---------------------------------------------------------------------------------------
-st.subheader(t("optimizers.quiz.heading"))
+heading(t("optimizers.quiz.heading"), 3)
 q1, q2 = st.columns(2)
 with q1:
     _qp, _qt = _quiz_runs()
@@ -249,7 +249,7 @@ name = {k: t(f"optimizers.name.{k}") for k in opt.NAMES}
 
 # 1. One variable ------------------------------------------------------------------------------------------
 # Static: outside the section, so not sent again when the section's widgets move.
-st.header(t("optimizers.one.heading"))
+heading(t("optimizers.one.heading"))
 explain(t("optimizers.one.intro"))
 
 
@@ -301,7 +301,7 @@ one_variable()
 
 # 2. Steepest direction ------------------------------------------------------------------------------------
 # Static: outside the section, so not sent again when the section's widgets move.
-st.header(t("optimizers.dir.heading"))
+heading(t("optimizers.dir.heading"))
 explain(t("optimizers.dir.intro"))
 
 
@@ -341,7 +341,7 @@ def race():
                   norm=number_text(dd.grad_norm, 4), angle=f"{dd.grad_angle_deg:.1f}"))
 
     # 3. The race ----------------------------------------------------------------------------------------------
-    st.header(t("optimizers.race.heading"))
+    heading(t("optimizers.race.heading"))
     explain(t("optimizers.race.intro"))
     st.button(t("optimizers.race.recommended"), on_click=_load_recommended, icon=":material/tune:")
     chosen, hps = [], {}
@@ -413,7 +413,7 @@ def race():
     # 4. Inside the optimizer ----------------------------------------------------------------------------------
     @section
     def inside():
-        st.header(t("optimizers.inside.heading"))
+        heading(t("optimizers.inside.heading"))
         explain(t("optimizers.inside.intro"))
         inside = widget(INSIDE, t)
         tr_in = _trace(inside, fn_id, kappa, theta, start, steps, hps[inside])
@@ -439,7 +439,7 @@ def race():
     # 5. Stochastic gradients ----------------------------------------------------------------------------------
     @section
     def minibatches():
-        st.header(t("optimizers.sgd.heading"))
+        heading(t("optimizers.sgd.heading"))
         explain(t("optimizers.sgd.intro"))
         c1, c2, c3 = st.columns(3)
         task, batch, lr_sgd = widget(TASK, t, c1), int(widget(BATCH, t, c2)), widget(LR_SGD, t, c3)
@@ -486,7 +486,7 @@ def race():
     minibatches()
 
     # 6. Quasi-Newton ------------------------------------------------------------------------------------------
-    st.header(t("optimizers.bfgs.heading"))
+    heading(t("optimizers.bfgs.heading"))
     explain(t("optimizers.bfgs.intro"))
     tr_b = _trace("bfgs", fn_id, kappa, theta, start, steps, hps["bfgs"])
     ref = _scipy_bfgs(fn_id, kappa, theta, start, steps)
@@ -513,7 +513,7 @@ def race():
     }, digits=3), hide_index=True)
     st.markdown(t("optimizers.bfgs.scipy_result", ours=f"({tr_b.iterates[-1][0]:.8g}, {tr_b.iterates[-1][1]:.8g})",
                   theirs=f"({ref[-1][0]:.8g}, {ref[-1][1]:.8g})"))
-    st.subheader(t("optimizers.bfgs.memory_heading"))
+    heading(t("optimizers.bfgs.memory_heading"), 3)
     dims = (2, 1_000, 1_000_000, 100_000_000)
     m = int(dict(hps["lbfgs"]).get("history_size", 5))
     st.dataframe({

@@ -13,7 +13,7 @@ from core.inspect import inspect_point, near_saddle_start
 from core.symbolic import derivative_latex
 from ui import formula
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, section
+from ui.frame import chart, explain, heading, page_frame, reproduce, section
 from ui.state import Choice, IntInput, LogSlider, Slider, Text, check_url, widget
 
 GALLERY = ("two_weight_net", "saddle", "monkey_saddle", "double_well", "himmelblau", "rosenbrock", "six_hump_camel")
@@ -79,7 +79,7 @@ check_url(STATE, t, presets=LESSONS)
 kinds = {k: t(f"saddle.kind.{k}") for k in KINDS}
 
 # Predict, then reveal ---------------------------------------------------------------------------------------
-st.subheader(t("saddle.quiz.heading"))
+heading(t("saddle.quiz.heading"), 3)
 
 
 def _quiz_map(fn_id: str, title: str):
@@ -106,7 +106,7 @@ with q2:
              t("saddle.quiz.q2_why"), _quiz_map("monkey_saddle", t("functions.monkey_saddle")))
 
 # 1. Gallery -----------------------------------------------------------------------------------------
-st.header(t("saddle.gallery.heading"))
+heading(t("saddle.gallery.heading"))
 fn_id = widget(FN, t)
 if fn_id == "custom":
     st.caption(t("expressions.examples", examples=" · ".join(f"`{e}`" for e in formula.EXAMPLES)))
@@ -123,7 +123,7 @@ else:
 
 # 2. Landscape and its critical points ------------------------------------------------------------------
 # Static: outside the section, so not sent again when the section's widgets move.
-st.header(t("saddle.map.heading"))
+heading(t("saddle.map.heading"))
 explain(t("saddle.map.intro"))
 
 
@@ -198,7 +198,7 @@ def landscape():
                   else "saddle.degenerate.other"))
 
     # 3. Point inspector ----------------------------------------------------------------------------------
-    st.header(t("saddle.inspect.heading"))
+    heading(t("saddle.inspect.heading"))
     c1, c2, c3 = st.columns(3)
     c1.metric(t("saddle.inspect.point"), f"({ins.point[0]:.3f}, {ins.point[1]:.3f})")
     c2.metric("f", number_text(ins.value, 5))
@@ -233,7 +233,7 @@ def landscape():
     # 4. Escaping a saddle ---------------------------------------------------------------------------------
     @section
     def escape():
-        st.header(t("saddle.escape.heading"))
+        heading(t("saddle.escape.heading"))
         explain(t("saddle.escape.intro"))
         saddle_points = [c.point for c in found if c.kind == "saddle"]
         c1, c2, c3, c4 = st.columns(4)
@@ -307,7 +307,7 @@ def landscape():
             explain(t("saddle.escape.explain"))
 
         # 5. Why saddles dominate in high dimensions ---------------------------------------------------------
-        st.header(t("saddle.high.heading"))
+        heading(t("saddle.high.heading"))
         explain(t("saddle.high.intro"))
         dim = int(widget(DIM, t))
         fractions = _fractions(dim, seed)
@@ -330,7 +330,7 @@ def landscape():
         # 6. Deep linear chains --------------------------------------------------------------------------------
         @section
         def chains():
-            st.header(t("saddle.chain.heading"))
+            heading(t("saddle.chain.heading"))
             explain(t("saddle.chain.intro"))
             depth = int(widget(DEPTH, t))
             offsets = np.linspace(0.0, 1.6, 81)

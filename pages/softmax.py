@@ -9,7 +9,7 @@ from core import softmax as sm
 from core.charts import softmax as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
 from ui.state import Choice, LogSlider, Slider, Text, check_url, widget
 
 FMT_OPTIONS = floats.FORMATS
@@ -77,7 +77,7 @@ explain(t("softmax.intro"))
 check_url(STATE, t, presets=LESSONS)
 
 # Predict, then reveal ---------------------------------------------------------------------------------------
-st.subheader(t("softmax.quiz.heading"))
+heading(t("softmax.quiz.heading"), 3)
 q1, q2 = st.columns(2)
 with q1:
     _qx = np.array([123.0, 456.0, 789.0])
@@ -106,7 +106,7 @@ with q2:
 # 1. Number formats --------------------------------------------------------------------------------
 @section
 def formats():
-    st.header(t("softmax.formats.heading"))
+    heading(t("softmax.formats.heading"))
     explain(t("softmax.formats.intro"))
     infos = [floats.float_info(f) for f in FMT_OPTIONS]
     props = ("bits", "eps", "tiny", "smallest_subnormal", "max", "exp_overflow", "exp_underflow")
@@ -124,7 +124,7 @@ def formats():
                   un=number_text(info.exp_underflow), max=number_text(info.max),
                   sub=number_text(info.smallest_subnormal)))
 
-    st.subheader(t("softmax.bits.heading"))
+    heading(t("softmax.bits.heading"), 3)
     bits_text = widget(BITS, t)
     try:
         layout = floats.bit_layout(bits_text, fmt)
@@ -149,7 +149,7 @@ formats()
 # 2. Softmax lab -----------------------------------------------------------------------------------
 # The lab's heading, text and preset buttons do not change with its widgets: drawn before the section, they are
 # not sent again when a slider in it moves (a preset button reruns the whole page).
-st.header(t("softmax.lab.heading"))
+heading(t("softmax.lab.heading"))
 explain(t("softmax.lab.intro"))
 for _col, (_name, _text) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=False):
     _col.button(t(f"softmax.preset.{_name}"), on_click=_set_logits, args=(_text,), width="stretch", help=_text)
@@ -165,16 +165,16 @@ def lab():
     naive = sm.softmax_steps(x, lab_fmt, stable=False)
     stable = sm.softmax_steps(x, lab_fmt, stable=True)
     left, right = st.columns(2)
-    left.subheader(t("softmax.lab.naive"))
+    heading(t("softmax.lab.naive"), 3, left)
     _steps_view(naive, left)
-    right.subheader(t("softmax.lab.stable"))
+    heading(t("softmax.lab.stable"), 3, right)
     _steps_view(stable, right)
     method_labels = {"naive": t("softmax.naive"), "stable": t("softmax.stable"), "method": t("softmax.method")}
     chart(charts.probability_chart, naive.result, stable.result, {
         **method_labels, "title": t("softmax.bars.title", fmt=lab_fmt), "subtitle": t("softmax.bars.subtitle"),
         "x": t("softmax.class"), "y": t("softmax.prob")})
 
-    st.subheader(t("softmax.all.heading"))
+    heading(t("softmax.all.heading"), 3)
     explain(t("softmax.all.intro"))
     rows = {}
     for f in FMT_OPTIONS:
@@ -186,7 +186,7 @@ def lab():
     # 3. Shift invariance ------------------------------------------------------------------------------
     @section
     def shift():
-        st.header(t("softmax.shift.heading"))
+        heading(t("softmax.shift.heading"))
         explain(t("softmax.shift.intro"))
         c = widget(SHIFT, t)
         err, broken = _shift_scan(tuple(x), lab_fmt)
@@ -203,7 +203,7 @@ def lab():
     shift()
 
     # 4. log-softmax and cross-entropy ---------------------------------------------------------------
-    st.header(t("softmax.ce.heading"))
+    heading(t("softmax.ce.heading"))
     explain(t("softmax.ce.intro"))
     if st.session_state.get("target", 0) > len(x) - 1:  # fewer classes than the link or last view had
         st.warning(t("softmax.ce.target_clamped", target=int(st.session_state["target"]), last=len(x) - 1))
@@ -221,7 +221,7 @@ def lab():
     explain(t("softmax.ce.explain"))
 
     # 5. Breakdown sweep -------------------------------------------------------------------------------
-    st.header(t("softmax.sweep.heading"))
+    heading(t("softmax.sweep.heading"))
     explain(t("softmax.sweep.intro"))
     sweep = _sweep(tuple(x0), FMT_OPTIONS)
     chart(charts.sweep_chart, sweep.scales, {k: (sweep.error[k], sweep.broken[k]) for k in sweep.error},
