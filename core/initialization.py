@@ -68,7 +68,6 @@ _DTYPES = {name: np.dtype(name) for name in DTYPES}
 _STORAGE = {"float16": np.dtype(np.float32), "float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 _MAX_SEED = 2**63 - 1
 _DRAWERS = 2  # threads drawing the weights
-_F16_MAX = 65504.0
 _F16_MIN_EXP = -24  # float16's subnormal spacing is 2⁻²⁴
 _F16_MANT = 11  # significant bits of float16
 _DROP32 = 24 - _F16_MANT  # float32 bits dropped when rounding to float16's 11
