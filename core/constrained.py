@@ -774,7 +774,7 @@ def kkt_check(fn, constraints, x, multipliers=None) -> tuple[dict, dict]:
     return _residuals(cons, gf, vals, J, mult)
 
 
-def sensitivity(fn, constraints, index: int, delta: float, x0) -> tuple[float, float]:
+def sensitivity(fn, constraints, index: int, delta: float, x0, multistart: bool = True) -> tuple[float, float]:
     """Relax one constraint by δ and compare the new optimal value with the first-order prediction.
 
     Parameters
@@ -786,11 +786,14 @@ def sensitivity(fn, constraints, index: int, delta: float, x0) -> tuple[float, f
     delta : float
         δ, finite, |δ| ≤ 1: gᵢ(x) ≤ δ (or hᵢ(x) = δ); δ < 0 tightens.
     x0 : array_like, shape (2,)
+    multistart : bool, default True
+        How the original problem is solved (`solve`). The relaxed one is always solved from the original solution
+        alone: p(δ) follows that minimum, the one whose multiplier predicts the change.
 
     Returns
     -------
     relaxed_value : float
-        The optimal value p(δ) of the relaxed problem (`solve` from the original solution).
+        The optimal value p(δ) of the relaxed problem (`solve` from the original solution, one start).
     predicted : float
         p(0) − λᵢδ.
 
@@ -810,10 +813,10 @@ def sensitivity(fn, constraints, index: int, delta: float, x0) -> tuple[float, f
     d = _real(delta, "delta", "bad_delta")
     if abs(d) > 1.0:
         raise ConstraintError("bad_delta", f"delta={delta!r} must be a finite number from -1 to 1", delta=delta)
-    base = solve(fn, cons, x0)
+    base = solve(fn, cons, x0, multistart)
     c = cons[i]
     relaxed = Constraint(lambda p, c=c: c.g(p) - d, c.grad, c.kind, c.hess, c.name, c.latex)
-    new = solve(fn, cons[:i] + (relaxed,) + cons[i + 1:], base.x)
+    new = solve(fn, cons[:i] + (relaxed,) + cons[i + 1:], base.x, multistart=False)
     return new.value, base.value - float(base.multipliers[i]) * d
 
 

@@ -8,7 +8,7 @@ from core.charts import conditioning as charts
 from core.charts.optimizers import series_chart
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error, table
 from ui.state import IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 _LOG = tuple(float(f"{v:.3g}") for v in np.logspace(-2, 2, 17))
@@ -83,18 +83,15 @@ def _descent(A, b, n, lam, vecs, kappa_h):
     lr = widget(LR, t, c1) / lam[-1]
     steps, start = int(widget(STEPS, t, c2)), widget(START, t, c3)
     x0 = cd.start_point(A, b, start)
-    st.dataframe(
-        flagged_table(
-            {
-                t("conditioning.gd.analytic"): cd.grad(A, b, x0),
-                t("conditioning.gd.fd"): cd.fd_grad(A, b, x0),
-                t("conditioning.gd.diff"): cd.grad(A, b, x0) - cd.fd_grad(A, b, x0),
-            },
-            index=[f"∂f/∂x{i + 1}" for i in range(n)],
-            digits=8,
-        ),
-        width="stretch",
-    )
+    table(flagged_table(
+        {
+            t("conditioning.gd.analytic"): cd.grad(A, b, x0),
+            t("conditioning.gd.fd"): cd.fd_grad(A, b, x0),
+            t("conditioning.gd.diff"): cd.grad(A, b, x0) - cd.fd_grad(A, b, x0),
+        },
+        index=[f"∂f/∂x{i + 1}" for i in range(n)],
+        digits=8,
+    ))
     chart(
         charts.lr_chart,
         limits,
@@ -211,10 +208,9 @@ with q1:
     question("cond_kappa", t, t("conditioning.quiz.q1"),
              {k: t(f"conditioning.quiz.q1_{k}") for k in ("1", "1e3", "1e6")}, _q1,
              t("conditioning.quiz.q1_why", k=number_text(_qk, 4)),
-             lambda: st.dataframe(flagged_table({t("conditioning.quiz.q1_what"): [t("conditioning.quiz.q1_eig"),
-                                                                                 t("conditioning.quiz.q1_sv")],
-                                                 "1": [_qev[0], _qsv[0]], "2": [_qev[1], _qsv[1]]}, digits=6),
-                                  hide_index=True))
+             lambda: table(flagged_table({t("conditioning.quiz.q1_what"): [t("conditioning.quiz.q1_eig"),
+                                                                          t("conditioning.quiz.q1_sv")],
+                                          "1": [_qev[0], _qsv[0]], "2": [_qev[1], _qsv[1]]}, digits=6)))
 with q2:
     _qruns = _quiz_runs()
     _qdiv = [f for f, r in _qruns.items() if r.diverged_at is not None or r.losses[-1] > r.losses[0]]

@@ -10,7 +10,7 @@ from core import landscapes as ls
 from core.charts import constrained as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error, table
 from ui.state import Choice, LogSlider, Slider, Toggle, check_url, widget
 
 OBJ = Choice("kobj", "constrained.build.objective", ("quadratic", "himmelblau", "rosenbrock", "saddle"), "quadratic",
@@ -49,11 +49,17 @@ def _problem(p: tuple):
     return fn, tuple(cons)
 
 
+def _convex(p: tuple) -> bool:
+    """The quadratic bowl is strictly convex and the disc, half-plane and line are convex sets: its KKT point is the
+    global minimum and one start finds it. The gallery's functions need the multistart."""
+    return p[0] == "quadratic"
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _solve(p: tuple):
     fn, cons = _problem(p)
     try:
-        return cc.solve(fn, cons, X0), None
+        return cc.solve(fn, cons, X0, multistart=not _convex(p)), None
     except cc.ConstraintError as e:
         return None, e.code
 
@@ -68,7 +74,7 @@ def _grid(p: tuple, half: float, n: int = 61):
 @st.cache_data(max_entries=64, show_spinner=False)
 def _sensitivity(p: tuple, i: int, delta: float):
     fn, cons = _problem(p)
-    return cc.sensitivity(fn, cons, i, delta, X0)
+    return cc.sensitivity(fn, cons, i, delta, X0, multistart=not _convex(p))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -234,12 +240,12 @@ def problem():
             cols[i].metric(f"{_mname(cons, i)} ({_cname(cons, i)})", number_text(res.multipliers[i], 6),
                            t("constrained.result.active") if res.active[i] else t("constrained.result.inactive"),
                            delta_color="off", delta_arrow="off")
-        st.dataframe(flagged_table({
+        table(flagged_table({
             t("constrained.result.condition"): [t(f"constrained.cond.{k}") for k in cc.RESIDUALS],
             t("constrained.result.formula"): [t(f"constrained.cond.{k}_formula") for k in cc.RESIDUALS],
             t("constrained.result.residual"): [number_text(res.residuals[k], 3) for k in cc.RESIDUALS],
             t("constrained.result.ok"): ["✓" if res.satisfied[k] else "✗" for k in cc.RESIDUALS],
-        }), hide_index=True, width="stretch")
+        }))
         for i, c in enumerate(cons):
             lam = number_text(res.multipliers[i], 4)
             state = ("eq" if c.kind == "eq" else "active" if res.multipliers[i] > 0
@@ -302,23 +308,22 @@ def problem():
         with right:
             if case == "nonconvex":
                 rows = ((t("constrained.when.local"), local, eig_local), (t("constrained.when.global"), best, eig_best))
-                st.dataframe(flagged_table({
-                    t("constrained.when.solve"): [r[0] for r in rows],
-                    "x": [_pt(r[1].x) for r in rows], "f": [r[1].value for r in rows],
-                    "λ": [r[1].multipliers[0] for r in rows],
-                    t("constrained.when.eig"): [", ".join(number_text(v, 4) for v in r[2]) for r in rows],
-                    t("constrained.when.verdict"): [t("constrained.when.saddle") if np.any(r[2] < 0)
-                                                     else t("constrained.when.minimum") for r in rows],
-                }, digits=5), hide_index=True, width="stretch")
+                # one column per solve: two columns of values fit beside the map
+                table(flagged_table({
+                    name: [_pt(sol.x), number_text(sol.value, 5), number_text(sol.multipliers[0], 5),
+                           ", ".join(number_text(v, 4) for v in eig),
+                           t("constrained.when.saddle") if np.any(eig < 0) else t("constrained.when.minimum")]
+                    for name, sol, eig in rows
+                }, index=["x", "f", "λ", t("constrained.when.eig"), t("constrained.when.verdict")]))
                 st.markdown(t("constrained.note.kkt_saddle", x=_pt(local.x), lam=number_text(local.multipliers[0], 4),
                               e=number_text(eig_local[0], 4), best=_pt(best.x), fb=number_text(best.value, 4),
                               fl=number_text(local.value, 4)))
             else:
-                st.dataframe(flagged_table({
+                table(flagged_table({
                     t("constrained.result.condition"): [t(f"constrained.cond.{k}") for k in cc.RESIDUALS],
                     t("constrained.result.residual"): [number_text(local.residuals[k], 3) for k in cc.RESIDUALS],
                     t("constrained.result.ok"): ["✓" if local.satisfied[k] else "✗" for k in cc.RESIDUALS],
-                }), hide_index=True, width="stretch")
+                }))
                 st.markdown(t("constrained.note.cq_fails", x=_pt(local.x),
                               licq=t(f"constrained.when.licq_{local.licq}"),
                               s=number_text(local.residuals["stationarity"], 4)))
@@ -352,12 +357,12 @@ def problem():
                    "f": "f", "legend": t("constrained.map.legend"), "legend_orient": "right",
                    "colours": {pnames[k]: COLOURS[k] for k in pnames}},
                   paths={pnames["pgd"]: (pgd, [1, 0]), pnames["gd"]: (gd, [6, 3])})
-            st.dataframe(flagged_table({
+            table(flagged_table({
                 t("constrained.pgd.method"): [pnames["pgd"], pnames["gd"]],
                 t("constrained.pgd.end"): [_pt(pgd[-1]), _pt(gd[-1])],
                 "f": [float(fn.f(pgd[-1])), float(fn.f(gd[-1]))],
                 "g₁ = x² + y² − r²": [float(cons[0].g(pgd[-1])), float(cons[0].g(gd[-1]))],
-            }, digits=6), hide_index=True)
+            }, digits=6))
             st.markdown(t("constrained.pgd.explain" if second == "none" else "constrained.pgd.explain_two"))
 
     projected()

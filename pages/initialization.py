@@ -7,7 +7,7 @@ from core import initialization as ci
 from core.charts import initialization as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error, table
 from ui.state import Choice, IntInput, LogSlider, Slider, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def lab():
     heading(t("initialization.xavier.heading"))
     explain(t("initialization.xavier.derivation"))
     rows = [(k, ci.init_std(k, width, width)) if k in ci.NAMED_SCHEMES else (k, 1.0) for k in ci.SCHEMES]
-    st.dataframe(flagged_table({
+    table(flagged_table({
         t("initialization.xavier.table_scheme"): [t(f"initialization.schemes.{k}") + (" (σ = 1)" if k not in
                                                                                        ci.NAMED_SCHEMES else "")
                                                   for k, _ in rows],
@@ -265,7 +265,7 @@ def lab():
         t("initialization.xavier.table_bound"): [ci.init_bound(k, width, width) if k in ci.NAMED_SCHEMES and k in
                                                  ci.UNIFORM_SCHEMES else (np.sqrt(3.0) if k == "uniform" else "—")
                                                  for k, _ in rows],
-    }, digits=5), hide_index=True, width="stretch")
+    }, digits=5))
     st.caption(t("initialization.xavier.table_caption", n=width))
     chart(charts.log_layers_chart, layers,
           {t("initialization.xavier.measured"): (prop.forward_var, COLOURS["fwd"], [1, 0]),
@@ -308,11 +308,12 @@ def lab():
             return t("initialization.act.like_yes") if f0[k] == 0 and df0[k] == 1 else t("initialization.act.like_no")
 
 
-        st.table({t("initialization.act.table_act"): [t(f"initialization.acts.{k}") for k in ci.ACTIVATIONS],
-                  t("initialization.act.table_series"): [f"${a_.taylor_latex}$" for a_ in ci.ACTIVATIONS.values()],
-                  t("initialization.act.table_f0"): [number_text(f0[k], 4) for k in ci.ACTIVATIONS],
-                  t("initialization.act.table_df0"): [number_text(df0[k], 4) for k in ci.ACTIVATIONS],
-                  t("initialization.act.table_like"): [_like(k) for k in ci.ACTIVATIONS]})
+        series = t("initialization.act.table_series")
+        table(flagged_table({t("initialization.act.table_act"): [t(f"initialization.acts.{k}") for k in ci.ACTIVATIONS],
+                             series: [f"${a_.taylor_latex}$" for a_ in ci.ACTIVATIONS.values()],
+                             t("initialization.act.table_f0"): [number_text(f0[k], 4) for k in ci.ACTIVATIONS],
+                             t("initialization.act.table_df0"): [number_text(df0[k], 4) for k in ci.ACTIVATIONS],
+                             t("initialization.act.table_like"): [_like(k) for k in ci.ACTIVATIONS]}, raw=(series,)))
         explain(t("initialization.act.explain"))
 
 

@@ -13,7 +13,7 @@ from core.charts import optimizers as charts
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from ui import formula
 from ui.classroom import question
-from ui.frame import chart, explain, heading, page_frame, reproduce, section
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, table
 from ui.state import Choice, IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ def race():
                      else tr.stop_step)
 
         reached = {k: opt.steps_to_tolerance(traces[k], TOL) for k in chosen}
-        st.dataframe(flagged_table({
+        table(flagged_table({
             t("optimizers.method"): [name[k] for k in chosen],
             t("optimizers.race.end"): [f"({traces[k].iterates[-1][0]:.5g}, {traces[k].iterates[-1][1]:.5g})"
                                        for k in chosen],
@@ -407,7 +407,7 @@ def race():
                                                            for k in chosen],
             t("optimizers.race.time"): [f"{1e3 * traces[k].seconds:.2f}" for k in chosen],
             t("optimizers.race.status"): [_status(traces[k]) for k in chosen],
-        }, digits=6), width="stretch", hide_index=True)
+        }, digits=6))
     explain(t("optimizers.race.explain"))
 
     # 4. Inside the optimizer ----------------------------------------------------------------------------------
@@ -507,19 +507,19 @@ def race():
                     f"\\nabla^2 f = {latex_matrix(fn.hess(tr_b.iterates[last_b]))}$$")
     explain(t("optimizers.bfgs.secant"))
     res = opt.secant_residuals(tr_b)
-    st.dataframe(flagged_table({
+    table(flagged_table({
         "k": list(range(1, len(res) + 1))[:10],
         t("optimizers.bfgs.residual"): list(res[:10]),
-    }, digits=3), hide_index=True)
+    }, digits=3))
     st.markdown(t("optimizers.bfgs.scipy_result", ours=f"({tr_b.iterates[-1][0]:.8g}, {tr_b.iterates[-1][1]:.8g})",
                   theirs=f"({ref[-1][0]:.8g}, {ref[-1][1]:.8g})"))
     heading(t("optimizers.bfgs.memory_heading"), 3)
     dims = (2, 1_000, 1_000_000, 100_000_000)
     m = int(dict(hps["lbfgs"]).get("history_size", 5))
-    st.dataframe({
+    table(flagged_table({
         t("optimizers.bfgs.params"): [f"{d:,}" for d in dims],
         **{name[k]: [_bytes(4 * opt.memory_floats(k, d, m)) for d in dims] for k in ("gd", "adam", "bfgs", "lbfgs")},
-    }, hide_index=True)
+    }))
     st.markdown(t("optimizers.bfgs.memory", m=m))
 
     reproduce(t, _snippet(fn_id, kappa, theta, start, steps, {k: dict(hps[k]) for k in chosen if k in opt.FIRST_ORDER}))

@@ -13,7 +13,7 @@ from core.inspect import inspect_point, near_saddle_start
 from core.symbolic import derivative_latex
 from ui import formula
 from ui.classroom import question
-from ui.frame import chart, explain, heading, page_frame, reproduce, section
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, table
 from ui.state import Choice, IntInput, LogSlider, Slider, Text, check_url, widget
 
 GALLERY = ("two_weight_net", "saddle", "monkey_saddle", "double_well", "himmelblau", "rosenbrock", "six_hump_camel")
@@ -181,18 +181,15 @@ def landscape():
         "arrow": t("saddle.inspect.arrow"),
     }
     chart(charts.landscape_map, xs, ys, Z, map_labels, critical, None, arrows, tuple(ins.point))
-    st.dataframe(
-        flagged_table(
-            {
-                t("saddle.table.point"): [f"({c.point[0]:.4f}, {c.point[1]:.4f})" for c in found],
-                "f": [c.value for c in found],
-                t("saddle.table.eigenvalues"): [", ".join(number_text(v, 4) for v in c.eigenvalues) for c in found],
-                t("saddle.table.kind"): [kinds[c.kind] for c in found],
-            },
-            digits=6,
-        ),
-        width="stretch",
-    )
+    table(flagged_table(
+        {
+            t("saddle.table.point"): [f"({c.point[0]:.4f}, {c.point[1]:.4f})" for c in found],
+            "f": [c.value for c in found],
+            t("saddle.table.eigenvalues"): [", ".join(number_text(v, 4) for v in c.eigenvalues) for c in found],
+            t("saddle.table.kind"): [kinds[c.kind] for c in found],
+        },
+        digits=6,
+    ))
     if any(c.kind == "degenerate" for c in found):
         st.info(t(f"saddle.degenerate.{fn_id}" if fn_id in ("two_weight_net", "monkey_saddle")
                   else "saddle.degenerate.other"))
@@ -289,21 +286,17 @@ def landscape():
                         "method": t("saddle.method"),
                     },
                 )
-            st.dataframe(
-                flagged_table(
-                    {
-                        t("saddle.method"): [names[k] for k in METHOD_COLORS],
-                        t("saddle.escape.end"): [
-                            f"({runs[k].points[-1][0]:.4f}, {runs[k].points[-1][1]:.4f})" for k in METHOD_COLORS
-                        ],
-                        "f": [runs[k].values[-1] for k in METHOD_COLORS],
-                        t("saddle.escape.stopped"): [t(f"saddle.stop.{runs[k].stopped}") for k in METHOD_COLORS],
-                    },
-                    digits=6,
-                ),
-                width="stretch",
-                hide_index=True,
-            )
+            table(flagged_table(
+                {
+                    t("saddle.method"): [names[k] for k in METHOD_COLORS],
+                    t("saddle.escape.end"): [
+                        f"({runs[k].points[-1][0]:.4f}, {runs[k].points[-1][1]:.4f})" for k in METHOD_COLORS
+                    ],
+                    "f": [runs[k].values[-1] for k in METHOD_COLORS],
+                    t("saddle.escape.stopped"): [t(f"saddle.stop.{runs[k].stopped}") for k in METHOD_COLORS],
+                },
+                digits=6,
+            ))
             explain(t("saddle.escape.explain"))
 
         # 5. Why saddles dominate in high dimensions ---------------------------------------------------------

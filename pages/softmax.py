@@ -9,7 +9,7 @@ from core import softmax as sm
 from core.charts import softmax as charts
 from core.charts.tables import flagged_table, number_text
 from ui.classroom import question
-from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error
+from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error, table
 from ui.state import Choice, LogSlider, Slider, Text, check_url, widget
 
 FMT_OPTIONS = floats.FORMATS
@@ -55,8 +55,8 @@ def _set_logits(text: str):
 
 def _steps_view(steps, column):
     z_name = "z = x − max x" if steps.stable else "x"
-    column.dataframe(flagged_table({z_name: steps.z, "exp": steps.exps, "softmax": steps.result},
-                                   flag=(z_name, "exp", "softmax")), width="stretch")
+    table(flagged_table({z_name: steps.z, "exp": steps.exps, "softmax": steps.result},
+                        index=range(len(steps.z)), flag=(z_name, "exp", "softmax")), column)
     column.markdown(t("softmax.lab.sum", total=number_text(steps.total)))
     code, values = steps.issue.code, steps.issue.values
     key = {"overflow": f"overflow_{values.get('where')}", "input_inf": "input_cast" if values.get("cast") else code}
@@ -110,8 +110,8 @@ def formats():
     explain(t("softmax.formats.intro"))
     infos = [floats.float_info(f) for f in FMT_OPTIONS]
     props = ("bits", "eps", "tiny", "smallest_subnormal", "max", "exp_overflow", "exp_underflow")
-    st.dataframe(flagged_table({f: [getattr(i, p) for p in props] for f, i in zip(FMT_OPTIONS, infos, strict=False)},
-                               index=[t(f"softmax.prop.{p}") for p in props], digits=5), width="stretch")
+    table(flagged_table({f: [getattr(i, p) for p in props] for f, i in zip(FMT_OPTIONS, infos, strict=False)},
+                        index=[t(f"softmax.prop.{p}") for p in props], digits=5))
     fmt = widget(FMT, t)
     info = floats.float_info(fmt)
     curve = floats.exp_curve(fmt)
@@ -180,8 +180,8 @@ def lab():
     for f in FMT_OPTIONS:
         for method in ("naive", "stable"):
             rows[f"{f} · {method_labels[method]}"] = sm.softmax(x, f, stable=method == "stable")
-    st.dataframe(flagged_table({f"p{i}": [r[i] for r in rows.values()] for i in range(min(len(x), 12))},
-                               index=list(rows), flag=tuple(f"p{i}" for i in range(12))), width="stretch")
+    table(flagged_table({f"p{i}": [r[i] for r in rows.values()] for i in range(min(len(x), 12))},
+                        index=list(rows), flag=tuple(f"p{i}" for i in range(12))))
 
     # 3. Shift invariance ------------------------------------------------------------------------------
     @section
@@ -214,7 +214,7 @@ def lab():
     ce_cols = {"x": x, t("softmax.ce.naive_col"): log_naive, t("softmax.ce.stable_col"): log_stable,
                t("softmax.ce.grad_naive"): sm.cross_entropy_grad(x, target, lab_fmt, stable=False),
                t("softmax.ce.grad_stable"): sm.cross_entropy_grad(x, target, lab_fmt, stable=True)}
-    st.dataframe(flagged_table(ce_cols, flag=tuple(ce_cols)[1:]), width="stretch")
+    table(flagged_table(ce_cols, index=range(len(x)), flag=tuple(ce_cols)[1:]))
     c1, c2 = st.columns(2)
     c1.metric(t("softmax.ce.loss_naive", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=False)))
     c2.metric(t("softmax.ce.loss_stable", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=True)))

@@ -1,6 +1,9 @@
 """The shared cache of charts ready to send (``ui.frame._Charts``): right hits, bounded size, Arrow data."""
+import math
+
 import numpy as np
 import pyarrow as pa
+from streamlit import dataframe_util
 
 from core.charts import initialization as charts
 from ui import frame
@@ -85,3 +88,20 @@ def test_compact_rounds_each_value_to_significant_digits_and_keeps_the_shape():
     rows = records({"x": np.array([1.0, np.nan]), "k": "a"}, n=np.array([1, 2]))
     assert rows == [{"x": 1.0, "k": "a", "n": 1}, {"x": None, "k": "a", "n": 2}]
     assert all(type(r["x"]) in (float, type(None)) and type(r["n"]) is int for r in rows)
+
+
+def test_records_become_arrow_columns_with_nulls_for_missing_keys():
+    rows = [{"x": 1.0, "name": "a"}, {"x": float("nan"), "flag": True}, {"name": None, "x": 2}]
+    table = pa.ipc.open_stream(frame._arrow(rows)).read_all()
+    assert table.column_names == ["x", "name", "flag"]
+    got = table.to_pydict()
+    assert got["x"][0] == 1.0 and math.isnan(got["x"][1]) and got["x"][2] == 2.0
+    assert got["name"] == ["a", None, None] and got["flag"] == [None, True, None]
+    # the same columns as Streamlit's own conversion (through pandas) gives
+    ref = pa.ipc.open_stream(dataframe_util.convert_anything_to_arrow_bytes(rows)).read_all().to_pydict()
+    assert ref["name"] == got["name"] and ref["x"][::2] == got["x"][::2]
+
+
+def test_a_column_of_mixed_kinds_still_converts():
+    table = pa.ipc.open_stream(frame._arrow([{"v": 1.0}, {"v": "one"}])).read_all()
+    assert table.num_rows == 2 and table.column_names == ["v"]

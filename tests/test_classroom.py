@@ -14,7 +14,7 @@ from core import optimizers as opt
 from core import softmax as sm
 from core.charts import style
 from core.critical_points import classify
-from tests.test_pages import chart_specs, no_exception, open_page
+from tests.test_pages import chart_specs, no_exception, open_page, tables
 from ui import classroom
 from ui.frame import PAGES
 from ui.i18n import LANGS, Translator, strings
@@ -160,14 +160,14 @@ def test_questions_hide_the_chart_until_answered_and_check_the_answer(page, lang
     questions = EXPECTED[page]
     radios = {r.key[3:]: r for r in at.radio if r.key and r.key.startswith("_q_")}
     assert set(radios) == set(questions)
-    charts_before = len(at.get("vega_lite_chart")) + len(at.dataframe)
+    charts_before = len(at.get("vega_lite_chart")) + len(tables(at))
     table = strings(lang)
     for qid, correct in questions.items():
         assert radios[qid].value is None
         at.radio(key=f"_q_{qid}").set_value(correct).run()
         no_exception(at)
         assert any(s.value.startswith(table["frame.predict_right"].split("{")[0]) for s in at.success)
-    assert len(at.get("vega_lite_chart")) + len(at.dataframe) == charts_before + len(questions)
+    assert len(at.get("vega_lite_chart")) + len(tables(at)) == charts_before + len(questions)
     # a wrong answer is corrected with the right one
     at = run(page, lang)
     qid = next(iter(questions))

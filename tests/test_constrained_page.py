@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core import constrained as cc
-from tests.test_pages import headings, metric, no_exception, numbers, open_page
+from tests.test_pages import headings, metric, no_exception, numbers, open_page, tables
 from ui.i18n import LANGS, strings
 
 PAGE = "pages/constrained.py"
@@ -74,7 +74,7 @@ def test_default_shows_the_checked_example():
     assert float(lam.value) == pytest.approx(np.sqrt(5) - 1, abs=1e-5)
     assert float(lam.value) == pytest.approx(ref.multipliers[0], abs=1e-5)
     assert lam.delta == strings("en")["constrained.result.active"]
-    table = next(d.value for d in at.dataframe if strings("en")["constrained.result.residual"] in d.value.columns)
+    table = next(d for d in tables(at) if strings("en")["constrained.result.residual"] in d.columns)
     assert list(table[strings("en")["constrained.result.ok"]])[:4] == ["✓"] * 4
 
 
@@ -124,8 +124,11 @@ def test_when_kkt_is_not_enough_examples():
     local = cc.solve(ex["objective"], ex["constraints"], ex["x0"], multistart=False)
     np.testing.assert_allclose(local.x, [-1.0, 0.0], atol=1e-6)
     heading = strings("en")["constrained.when.verdict"]
-    table = next(d.value for d in at.dataframe if heading in d.value.columns)
-    assert list(table[heading]) == [strings("en")["constrained.when.saddle"], strings("en")["constrained.when.minimum"]]
+    table = next(d for d in tables(at) if heading in d.index)
+    en = strings("en")
+    assert list(table.loc[heading]) == [en["constrained.when.saddle"], en["constrained.when.minimum"]]
+    assert list(table.columns) == [strings("en")["constrained.when.local"], strings("en")["constrained.when.global"]]
+    assert list(table.loc["x"]) == ["(-1, 0)", "(1, 0)"]
     at = run("en", kcase="cq_fails")
     no_exception(at)
     text = " ".join(m.value for m in at.markdown)

@@ -11,7 +11,7 @@ import pytest
 from core import critical_points as cp
 from core import expressions as ex
 from core import landscapes as ls
-from tests.test_pages import no_exception, open_page
+from tests.test_pages import no_exception, open_page, tables
 from ui import formula
 from ui.i18n import LANGS, strings
 
@@ -55,7 +55,7 @@ def test_typed_formulas_run_like_gallery_functions(page, lang, text):
 def test_the_saddle_page_finds_and_classifies_the_critical_points_of_a_typed_formula():
     at = run("pages/saddle.py", "en", fn="custom", expr="x**3 - 3*x + y**2")
     no_exception(at)
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     kinds = dict(zip(table.iloc[:, 0], table.iloc[:, 3]))
     en = strings("en")
     # ∇f = (3x² − 3, 2y): a minimum at (1, 0) and a saddle at (−1, 0)

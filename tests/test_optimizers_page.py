@@ -9,7 +9,7 @@ import pytest
 from core import landscapes as ls
 from core import oned
 from core import optimizers as opt
-from tests.test_pages import no_exception, open_page
+from tests.test_pages import no_exception, open_page, tables
 from ui.i18n import LANGS, strings
 
 PAGE = "pages/optimizers.py"
@@ -22,9 +22,9 @@ def run(lang="en", **params):
 
 
 def table(at, title_key, lang="en"):
-    """The results table: the dataframe whose columns include the translated heading."""
+    """The results table: the table whose columns include the translated heading."""
     heading = strings(lang)[title_key]
-    return next(d.value for d in at.dataframe if heading in d.value.columns)
+    return next(d for d in tables(at) if heading in d.columns)
 
 
 @pytest.mark.parametrize("fn_id", RACE)

@@ -56,6 +56,45 @@ def chart_specs(at) -> list[dict]:
 
 
 
+_FLAGGED = re.compile(r"^:(orange|blue)-background\[:\1\[\*\*(.*)\*\*\]\]$")
+_FLAG_NAMES = {"orange": "bad", "blue": "zero"}
+
+
+def read_table(md: str):
+    """A Markdown table (``ui.frame.table``) read back as a DataFrame of its cell texts, the first column the index
+    when its title is empty; ``.attrs["flags"]`` holds {(row, column title): "bad" | "zero"}."""
+    import pandas as pd
+
+    def cells(line: str) -> list[str]:
+        return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+    def unescape(text: str) -> str:  # a no-break space (after a comma) reads as a space
+        return re.sub(r"\\(.)", r"\1", text).replace("\u00a0", " ")
+
+    head, _rule, *body = [cells(line) for line in md.split("\n")]
+    flags, rows = {}, []
+    for r, row in enumerate(body):
+        out = []
+        for j, c in enumerate(row):
+            m = _FLAGGED.match(c)
+            if m:
+                flags[(r, j)] = _FLAG_NAMES[m.group(1)]
+                c = m.group(2)
+            out.append(unescape(c))
+        rows.append(out)
+    titles = [unescape(h) for h in head]
+    has_index = titles[0] == ""
+    df = pd.DataFrame([row[1:] if has_index else row for row in rows], columns=titles[1:] if has_index else titles,
+                      index=[row[0] for row in rows] if has_index else None)
+    df.attrs["flags"] = {(r, titles[j]): kind for (r, j), kind in flags.items()}
+    return df
+
+
+def tables(at) -> list:
+    """The page's tables, in order (`read_table`)."""
+    return [read_table(m.value) for m in at.markdown if m.value.startswith("| ")]
+
+
 def headings(at) -> list[str]:
     """The page's section headings (``ui.frame.heading`` draws them as Markdown ``## …`` and ``### …``)."""
     return [m.value.lstrip("#").strip() for m in at.markdown if re.match(r"#{2,3} ", m.value)]

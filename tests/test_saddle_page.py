@@ -3,7 +3,7 @@ import pytest
 
 from core.critical_points import find_critical_points
 from core.landscapes import FUNCTIONS
-from tests.test_pages import no_exception, open_page
+from tests.test_pages import no_exception, open_page, tables
 from ui.i18n import LANGS, strings
 
 PAGE = "pages/saddle.py"
@@ -67,7 +67,7 @@ def test_unknown_function_in_the_link_falls_back_with_a_notice():
 
 def test_critical_point_table_matches_the_finder():
     at = run("en", fn="himmelblau")
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     found = find_critical_points(FUNCTIONS["himmelblau"], FUNCTIONS["himmelblau"].bounds)
     kinds = {strings("en")[f"saddle.kind.{k}"]: k for k in ("minimum", "maximum", "saddle", "degenerate")}
     shown = [kinds[k] for k in table[strings("en")["saddle.table.kind"]]]

@@ -9,7 +9,7 @@ import pytest
 
 from core import softmax as sm
 from core.charts.tables import number_text
-from tests.test_pages import headings, no_exception, open_page
+from tests.test_pages import headings, no_exception, open_page, tables
 from ui.i18n import LANGS, strings
 
 PAGE = "pages/softmax.py"
@@ -106,9 +106,9 @@ def test_cs231n_default_numbers():
     """Naive float64 on [123, 456, 789]: [0, 0, nan]; stable: exact; losses inf vs 666."""
     at = run("en")
     no_exception(at)
-    naive = at.dataframe[1].value
+    naive = tables(at)[1]
     assert list(naive["softmax"]) == ["0", "0", "nan"]
-    stable = at.dataframe[2].value
+    stable = tables(at)[2]
     assert list(stable["z = x − max x"]) == ["-666", "-333", "0"]
     exact = sm.exact_softmax([123, 456, 789])
     assert list(stable["softmax"]) == [number_text(v) for v in exact]
