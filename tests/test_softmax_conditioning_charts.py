@@ -197,12 +197,30 @@ def test_cloud_chart_has_equal_fixed_axes_around_every_point(lang):
     dots = layer(spec, "points", "circle")
     # equal axes [−m, m]: two unseen corner points set both scales, so the spec does not hold m
     assert dots["encoding"]["x"]["scale"] == dots["encoding"]["y"]["scale"] == {"nice": False, "zero": False}
-    assert spec["datasets"]["axes_frame"] == [{"u": -m, "v": -m}, {"u": m, "v": m}]
+    corners = spec["datasets"]["axes_frame"]  # m to six significant digits, as every value of the cloud
+    assert [r["u"] for r in corners] == [r["v"] for r in corners] == pytest.approx([-m, m], rel=1e-6)
+    got = np.array([[r["u"], r["v"]] for r in spec["datasets"]["points"]])
+    np.testing.assert_allclose(got, pts, rtol=1e-5)
     assert layer(spec, "axes_frame", "point")["mark"]["opacity"] == 0
     bigger = valid(cc.cloud_chart(10 * pts, 10 * outline, cloud_labels(t), "#D55E00"))
     assert structure(bigger) == structure(spec) and bigger["datasets"]["axes_frame"][1]["u"] == pytest.approx(10 * m)
     assert dots["mark"]["color"] == "#D55E00"
     assert spec["width"] == spec["height"] == 380 and spec["autosize"] == {"type": "pad"}
+
+
+def test_the_input_cloud_is_the_same_chart_for_every_matrix():
+    """δb/‖b‖ = εu whatever A is: rounded, the input panel's data are equal, so a move of the matrix's sliders
+    leaves that chart alone in the browser."""
+    t = Translator("en")
+    points, specs = [], []
+    for s2 in (0.1, 0.0316, 0.562):
+        A = cd.matrix_from_svd(1.0, s2, 30)
+        b = A @ np.ones(2)
+        points.append(cd.perturb_b(A, b, 1e-3, seed=0).db[:, :2] / np.linalg.norm(b))
+        specs.append(cc.cloud_chart(points[-1], cd.circle(1e-3), cloud_labels(t), "#0072B2").to_dict())
+    assert not np.array_equal(points[0], points[1])  # they differ in the last bits
+    np.testing.assert_allclose(points[0], points[1], rtol=1e-12)
+    assert specs[0] == specs[1] == specs[2]
 
 
 def test_cloud_chart_with_nan_inf_or_nothing_but_zeros():

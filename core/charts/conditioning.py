@@ -28,10 +28,13 @@ def cloud_chart(points, outline, labels: dict, color: str, size: int = 380):
 
     labels: title, subtitle, x, y, outline.
     """
-    points, outline = np.asarray(points, dtype=np.float64), np.asarray(outline, dtype=np.float64)
+    # Six significant digits, more than the eye can tell: a cloud that does not change with the matrix (δb/‖b‖ = εu
+    # for any A) then has the very same data, and the chart already drawn is left alone.
+    points = compact(np.asarray(points, dtype=np.float64), 6)
+    outline = compact(np.asarray(outline, dtype=np.float64), 6)
     values = np.abs(np.concatenate([points.ravel(), outline.ravel()]))
     values = values[np.isfinite(values)]  # nan and inf are not drawn (null in the data)
-    m = (float(values.max()) if values.size else 0.0) * 1.1 or 1.0
+    m = float(compact([(float(values.max()) if values.size else 0.0) * 1.1], 6)[0]) or 1.0
     # Equal axes [−m, m] from two unseen corner points (data, not a domain in the spec): when ε or A changes the
     # spec stays the same, and the chart already drawn just takes the new data.
     axis = {"nice": False, "zero": False}
