@@ -96,6 +96,23 @@ class Activation:
     taylor: tuple[float, ...] | None
 
 
+def _on_subnormal_grid(v: np.ndarray) -> np.ndarray:
+    """float32 values rounded to float16's subnormal grid 2⁻²⁴ (to nearest, ties to even), in a new array."""
+    grid = v * np.float32(2.0**24)
+    np.rint(grid, out=grid)
+    grid *= np.float32(2.0**_F16_MIN_EXP)
+    return grid
+
+
+def _replace(r: np.ndarray, x: np.ndarray, mask: np.ndarray, f) -> None:
+    """r (float32 bits) = f(x) where mask: on the whole array when many values need it (no gather), else on the
+    gathered values only."""
+    if np.count_nonzero(mask) > mask.size // 8:
+        np.copyto(r, f(x).view(np.uint32), where=mask)
+    else:
+        r[mask] = f(x[mask]).view(np.uint32)
+
+
 def _round_to(x: np.ndarray, dt: np.dtype) -> np.ndarray:
     """x rounded to the numbers of format dt, in dt's storage type (float16 values stay in float32 arrays).
 
@@ -124,21 +141,9 @@ def _round_to(x: np.ndarray, dt: np.dtype) -> np.ndarray:
         magnitude = b & np.uint32(0x7FFFFFFF)
         # min and max read the array once; the masks are made only when some value needs them
         if magnitude.size and magnitude.min() < _F16_TINY_BITS:  # |x| < 2⁻¹⁴, float16's subnormals
-            small = magnitude < _F16_TINY_BITS
-            if np.count_nonzero(small) > small.size // 8:  # many: on the whole array, without gathering
-                grid = x * np.float32(2.0**24)
-                np.rint(grid, out=grid)
-                grid *= np.float32(2.0**_F16_MIN_EXP)
-                np.copyto(r, grid.view(np.uint32), where=small)
-            else:
-                grid = np.rint(x[small] * np.float32(2.0**24)) * np.float32(2.0**_F16_MIN_EXP)
-                r[small] = grid.view(np.uint32)
+            _replace(r, x, magnitude < _F16_TINY_BITS, _on_subnormal_grid)
         if magnitude.size and magnitude.max() >= _F16_INF_FROM_BITS:  # rounds beyond 65504 (to inf), or nan
-            big = magnitude >= _F16_INF_FROM_BITS
-            if np.count_nonzero(big) > big.size // 8:
-                np.copyto(r, (x * np.float32(np.inf)).view(np.uint32), where=big)
-            else:
-                r[big] = (x[big] * np.float32(np.inf)).view(np.uint32)
+            _replace(r, x, magnitude >= _F16_INF_FROM_BITS, lambda v: v * np.float32(np.inf))
     return r.view(np.float32)
 
 

@@ -241,10 +241,10 @@ def _arrow(rows: list) -> bytes:
 
     keys = dict.fromkeys(k for row in rows for k in row)
     try:
-        table = pa.table({k: [row.get(k) for row in rows] for k in keys})
+        columns = pa.table({k: [row.get(k) for row in rows] for k in keys})
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed kinds: let pandas make it one
         return dataframe_util.convert_anything_to_arrow_bytes(rows)
-    return dataframe_util.convert_arrow_table_to_arrow_bytes(table)
+    return dataframe_util.convert_arrow_table_to_arrow_bytes(columns)
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
