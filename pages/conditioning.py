@@ -9,7 +9,7 @@ from core.charts.optimizers import series_chart
 from core.charts.tables import flagged_table, latex_matrix, number_text
 from ui.classroom import question
 from ui.frame import chart, explain, heading, page_frame, reproduce, section, show_error, table
-from ui.state import IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
+from ui.state import Choice, IntInput, LogSlider, Slider, Text, Toggle, check_url, widget
 
 _LOG = tuple(float(f"{v:.3g}") for v in np.logspace(-2, 2, 17))
 TYPED = Toggle("typed", "conditioning.typed", False, help="conditioning.typed_help")
@@ -24,7 +24,11 @@ SEED = IntInput("seed", "conditioning.seed", 0, 9999, 0, help="conditioning.seed
 LR = Slider("lr", "conditioning.gd.lr", 0.05, 2.2, 1.8, 0.01, help="conditioning.gd.lr_help")
 STEPS = Slider("steps", "conditioning.gd.steps", 1, 500, 100, 1)
 START = Slider("start", "conditioning.gd.start", 0, 355, 135, 5, help="conditioning.gd.start_help")
-STATE = (TYPED, S1, S2, THETA, MATRIX, EPS, SEED, LR, STEPS, START)
+# Which part of the lesson the matrix's sliders drive: one at a time, right under them, so a projector shows the
+# sliders and what they change together (and a move redraws one part's charts, not all of them).
+PART = Choice("part", "conditioning.part", ("sensitivity", "descent", "curvature"), "sensitivity",
+              style="segmented", labels="conditioning.parts")
+STATE = (TYPED, S1, S2, THETA, MATRIX, PART, EPS, SEED, LR, STEPS, START)
 PRESETS = {
     "round": {"typed": False, "s1": 1.0, "s2": 0.562, "theta": 30},
     "valley": {"typed": False, "s1": 1.0, "s2": 0.0562, "theta": 30},
@@ -157,6 +161,16 @@ def _descent(A, b, n, lam, vecs, kappa_h):
             "method": t("conditioning.gd.method"),
         },
     )
+    return lr, steps, x0
+
+
+def _curvature(lam, kappa_h):
+    """Part 4: the Hessian's curvatures, and the steps gradient descent needs against κ (this matrix marked)."""
+    heading(t("conditioning.curv.heading"))
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("conditioning.curv.lmax"), number_text(lam[-1], 4))
+    c2.metric(t("conditioning.curv.lmin"), number_text(lam[0], 4))
+    c3.metric(t("conditioning.curv.kappa_h"), number_text(kappa_h, 4))
     measured, theory = _iterations()
     chart(
         charts.iterations_chart,
@@ -175,13 +189,13 @@ def _descent(A, b, n, lam, vecs, kappa_h):
             "current": t("conditioning.gd.current"),
         },
     )
-    return lr, steps, x0
+    explain(t("conditioning.curv.explain"))
 
 
 LESSONS = {  # classroom presets: every widget they name, set at once
-    "eigen_vs_singular": {"typed": True, "matrix": "1, 1000; 0, 1"},
-    "narrow_valley": {"typed": False, "s1": 1.0, "s2": 0.0562, "theta": 30, "lr": 1.8, "steps": 200},
-    "lr_too_big": {"typed": False, "s1": 1.0, "s2": 0.1, "theta": 30, "lr": 2.1, "steps": 100},
+    "eigen_vs_singular": {"typed": True, "matrix": "1, 1000; 0, 1", "part": "sensitivity"},
+    "narrow_valley": {"typed": False, "s1": 1.0, "s2": 0.0562, "theta": 30, "part": "descent", "lr": 1.8, "steps": 200},
+    "lr_too_big": {"typed": False, "s1": 1.0, "s2": 0.1, "theta": 30, "part": "descent", "lr": 2.1, "steps": 100},
 }
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -243,6 +257,7 @@ def matrix():
     b = A @ np.ones(n)
     kappa = cd.cond_numbers(A)
     st.markdown(t("conditioning.matrix.show", n=n) + "\n\n$$A = " + latex_matrix(A) + "$$")
+    part = widget(PART, t)
 
     # 1. Sensitivity --------------------------------------------------------------------------------
     @section
@@ -293,34 +308,12 @@ def matrix():
             m2.metric(t("conditioning.sens.bound_A"), number_text(cloud_A.bound_exact, 4))
             st.markdown(t("conditioning.sens.explain_A"))
 
-    sensitivity()
-
-    # 2. Eigenvalues or singular values? --------------------------------------------------------------
-    heading(t("conditioning.eig.heading"))
-    c1, c2 = st.columns(2)
-    c1.metric(t("conditioning.eig.eigen"), number_text(kappa["eigen"], 4))
-    c2.metric(t("conditioning.eig.singular"), number_text(kappa["singular"], 4))
-    symmetric = bool(np.allclose(A, A.T))
-    st.info(t("conditioning.eig.symmetric" if symmetric else "conditioning.eig.nonsymmetric"))
-    explain(t("conditioning.eig.explain"))
-
     # 3. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
     @section
-    def descent():
+    def descent(lam, vecs, kappa_h):
         heading(t("conditioning.gd.heading"))
         explain(t("conditioning.gd.derivation"))
-        lam, vecs = cd.hessian_eig(A)  # curvatures of f: sections 4 and 5
-        kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
         lr, steps, x0 = _descent(A, b, n, lam, vecs, kappa_h)
-
-        # 4. Curvature ------------------------------------------------------------------------------------
-        heading(t("conditioning.curv.heading"))
-        c1, c2, c3 = st.columns(3)
-        c1.metric(t("conditioning.curv.lmax"), number_text(lam[-1], 4))
-        c2.metric(t("conditioning.curv.lmin"), number_text(lam[0], 4))
-        c3.metric(t("conditioning.curv.kappa_h"), number_text(kappa_h, 4))
-        explain(t("conditioning.curv.explain"))
-
         reproduce(
             t,
             f"""import numpy as np
@@ -336,7 +329,29 @@ for step in range({steps}):
 print(x, 0.5 * np.sum((A @ x - b) ** 2))""",
         )
 
-    descent()
+    if part == "sensitivity":
+        sensitivity()
+        _eigen(A, kappa)
+    else:
+        lam, vecs = cd.hessian_eig(A)  # the curvatures of f
+        kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
+        if part == "descent":
+            descent(lam, vecs, kappa_h)
+        else:
+            _curvature(lam, kappa_h)
+
+
+def _eigen(A, kappa):
+    """Part 2: κ from eigenvalues against κ from singular values."""
+    # 2. Eigenvalues or singular values? --------------------------------------------------------------
+    heading(t("conditioning.eig.heading"))
+    c1, c2 = st.columns(2)
+    c1.metric(t("conditioning.eig.eigen"), number_text(kappa["eigen"], 4))
+    c2.metric(t("conditioning.eig.singular"), number_text(kappa["singular"], 4))
+    symmetric = bool(np.allclose(A, A.T))
+    st.info(t("conditioning.eig.symmetric" if symmetric else "conditioning.eig.nonsymmetric"))
+    explain(t("conditioning.eig.explain"))
+
 
 matrix()
 

@@ -28,7 +28,11 @@ DELTA = LogSlider("kdelta", "constrained.sens.delta", (0.001, 0.002, 0.005, 0.01
 CASE = Choice("kcase", "constrained.when.case", ("nonconvex", "cq_fails"), "nonconvex", labels="constrained.cases")
 LR = LogSlider("klr", "constrained.pgd.lr", (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.9), 0.1)
 STEPS = Slider("ksteps", "constrained.pgd.steps", 10, 500, 100, 10)
-STATE = (OBJ, CX, CY, KAPPA, DISC, R, SECOND, PHI, OFF, DELTA, CASE, LR, STEPS)
+# Which part of the lesson the problem drives: one at a time, right under the problem's controls, so a projector
+# shows the sliders and what they change together (and a move redraws one map, not two).
+PART = Choice("kpart", "constrained.part", ("solution", "pgd"), "solution", style="segmented",
+              labels="constrained.parts")
+STATE = (OBJ, CX, CY, KAPPA, DISC, R, SECOND, PHI, OFF, PART, DELTA, CASE, LR, STEPS)
 X0 = (0.0, 0.0)
 START = (-2.5, -2.0)  # projected gradient descent starts here (outside the disc, so the first step projects)
 COLOURS = {"c1": "#000000", "c2": "#CC79A7", "free": "#56B4E9", "star": "#D55E00", "other": "#009E73",
@@ -124,11 +128,11 @@ def _forces(fn, cons, res, names: dict) -> list:
 
 LESSONS = {  # classroom presets: every widget they name, set at once
     "kkt_example": {"kobj": "quadratic", "kcx": 2.0, "kcy": 1.0, "kkap": 1.0, "kdisc": True, "kr": 1.0,
-                    "kline": "none"},
+                    "kline": "none", "kpart": "solution"},
     "inactive": {"kobj": "quadratic", "kcx": 0.3, "kcy": 0.2, "kkap": 1.0, "kdisc": True, "kr": 1.0,
-                 "kline": "none"},
+                 "kline": "none", "kpart": "solution"},
     "two_constraints": {"kobj": "quadratic", "kcx": 2.0, "kcy": 1.0, "kdisc": True, "kr": 1.0, "kline": "half_plane",
-                        "kphi": 90, "koff": 0.2},
+                        "kphi": 90, "koff": 0.2, "kpart": "solution"},
 }
 
 t = page_frame("constrained")
@@ -209,12 +213,14 @@ def problem():
     elif err is not None:
         show_error(t, f"constrained.error.{err}" if t.has(f"constrained.error.{err}") else "constrained.error.other")
 
+    part = widget(PART, t)
+
     # 2. Map and result -----------------------------------------------------------------------------------------
     names = {"c1": t("constrained.map.c1"), "c2": t(f"constrained.map.c2_{second}") if second != "none" else "",
              "free": t("constrained.map.free"), "star": "x*", "minus_grad": "−∇f(x*)",
              "m1": f"{_mname(cons, 0)}∇{_cname(cons, 0)}(x*)" if cons else "",
              "m2": f"{_mname(cons, 1)}∇{_cname(cons, 1)}(x*)" if len(cons) > 1 else ""}
-    if res is not None:
+    if res is not None and part == "solution":
         heading(t("constrained.map.heading"))
         xs, ys, Z, mask = _grid(P, half)
         bounds = [(charts.circle_points(r), names["c1"], [1, 0])] if disc_on else []
@@ -276,65 +282,7 @@ def problem():
                 st.markdown(t("constrained.sens.explain", m=_mname(cons, first),
                               lam=number_text(res.multipliers[first], 5), g=_cname(cons, first), d=f"{delta:g}"))
 
-    # 4. When KKT is not enough ------------------------------------------------------------------------------
-    @section
-    def when_kkt_fails():
-        heading(t("constrained.when.heading"))
-        explain(t("constrained.when.intro"))
-        case = widget(CASE, t)
-        ex = cc.EXAMPLES[case]
-        local, best, eig_local, eig_best = _case(case)
-        efn, econs = ex["objective"], ex["constraints"]
-        xs, ys, Z = ls.evaluate_grid(efn, n=51, bounds=((-2.0, 2.0), (-2.0, 2.0)))
-        mask = cc.feasible_mask(econs, *np.meshgrid(xs, ys))
-        centre = (0.3, 0.0) if case == "nonconvex" else (-1.0, 0.0)  # the bowls' centres, as in core's EXAMPLES
-        boundary = charts.circle_points(1.0) if case == "nonconvex" else charts.cusp_points(2.9)
-        cnames = {"c1": "g = 0", "free": names["free"], "star": t(f"constrained.when.{case}.star"),
-                  "other": t("constrained.when.global"), "minus_grad": "−∇f", "m1": "λ∇g"}
-        pts = [{"x": centre[0], "y": centre[1], "name": cnames["free"], "kind": "free"},
-               {"x": local.x[0], "y": local.x[1], "name": cnames["star"], "kind": "star"}]
-        if case == "nonconvex":
-            pts.append({"x": best.x[0], "y": best.x[1], "name": cnames["other"], "kind": "other"})
-        left, right = st.columns([1.25, 1])
-        with left:
-            chart(charts.kkt_map, xs, ys, Z, mask, [(boundary, cnames["c1"], [1, 0])], pts,
-                  _forces(efn, econs, local, {"minus_grad": "−∇f", "m1": "λ∇g"}),
-                  {"title": t(f"constrained.when.{case}.title"),
-                   "subtitle": ex["constraints"][0].latex.replace("\\le", "≤").replace("\\ge", "≥")
-                              .replace("^2", "²").replace("^3", "³"), "x": "x", "y": "y", "f": "f",
-                   "legend": t("constrained.map.legend"), "colours": {cnames[k]: COLOURS[k] for k in cnames
-                                                                      if case == "nonconvex" or k != "other"}},
-                  size=charts.SMALL_MAP)
-        with right:
-            if case == "nonconvex":
-                rows = ((t("constrained.when.local"), local, eig_local), (t("constrained.when.global"), best, eig_best))
-                # one column per solve: two columns of values fit beside the map
-                table(flagged_table({
-                    name: [_pt(sol.x), number_text(sol.value, 5), number_text(sol.multipliers[0], 5),
-                           ", ".join(number_text(v, 4) for v in eig),
-                           t("constrained.when.saddle") if np.any(eig < 0) else t("constrained.when.minimum")]
-                    for name, sol, eig in rows
-                }, index=["x", "f", "λ", t("constrained.when.eig"), t("constrained.when.verdict")]))
-                st.markdown(t("constrained.note.kkt_saddle", x=_pt(local.x), lam=number_text(local.multipliers[0], 4),
-                              e=number_text(eig_local[0], 4), best=_pt(best.x), fb=number_text(best.value, 4),
-                              fl=number_text(local.value, 4)))
-            else:
-                table(flagged_table({
-                    t("constrained.result.condition"): [t(f"constrained.cond.{k}") for k in cc.RESIDUALS],
-                    t("constrained.result.residual"): [number_text(local.residuals[k], 3) for k in cc.RESIDUALS],
-                    t("constrained.result.ok"): ["✓" if local.satisfied[k] else "✗" for k in cc.RESIDUALS],
-                }))
-                st.markdown(t("constrained.note.cq_fails", x=_pt(local.x),
-                              licq=t(f"constrained.when.licq_{local.licq}"),
-                              s=number_text(local.residuals["stationarity"], 4)))
-        explain(t("constrained.when.theory"))
-        with st.expander(t("constrained.when.faq"), icon=":material/forum:", expanded=True):
-            explain(t("constrained.when.q1"))
-            explain(t("constrained.when.q2"))
-
-    when_kkt_fails()
-
-    # 5. Projected gradient descent ----------------------------------------------------------------------------
+    # 4. Projected gradient descent ----------------------------------------------------------------------------
     @section
     def projected():
         heading(t("constrained.pgd.heading"))
@@ -365,7 +313,8 @@ def problem():
             }, digits=6))
             st.markdown(t("constrained.pgd.explain" if second == "none" else "constrained.pgd.explain_two"))
 
-    projected()
+    if part == "pgd":
+        projected()
 
     if quad and disc_on:
         n = _normal(phi)
@@ -393,3 +342,63 @@ print("x* =", res.x, " f(x*) =", res.fun)""")
 
 
 problem()
+
+
+# 5. When KKT is not enough: independent of the problem above, its own section ---------------------------------------
+@section
+def when_kkt_fails():
+    heading(t("constrained.when.heading"))
+    explain(t("constrained.when.intro"))
+    case = widget(CASE, t)
+    ex = cc.EXAMPLES[case]
+    local, best, eig_local, eig_best = _case(case)
+    efn, econs = ex["objective"], ex["constraints"]
+    xs, ys, Z = ls.evaluate_grid(efn, n=51, bounds=((-2.0, 2.0), (-2.0, 2.0)))
+    mask = cc.feasible_mask(econs, *np.meshgrid(xs, ys))
+    centre = (0.3, 0.0) if case == "nonconvex" else (-1.0, 0.0)  # the bowls' centres, as in core's EXAMPLES
+    boundary = charts.circle_points(1.0) if case == "nonconvex" else charts.cusp_points(2.9)
+    cnames = {"c1": "g = 0", "free": t("constrained.map.free"), "star": t(f"constrained.when.{case}.star"),
+              "other": t("constrained.when.global"), "minus_grad": "−∇f", "m1": "λ∇g"}
+    pts = [{"x": centre[0], "y": centre[1], "name": cnames["free"], "kind": "free"},
+           {"x": local.x[0], "y": local.x[1], "name": cnames["star"], "kind": "star"}]
+    if case == "nonconvex":
+        pts.append({"x": best.x[0], "y": best.x[1], "name": cnames["other"], "kind": "other"})
+    left, right = st.columns([1.25, 1])
+    with left:
+        chart(charts.kkt_map, xs, ys, Z, mask, [(boundary, cnames["c1"], [1, 0])], pts,
+              _forces(efn, econs, local, {"minus_grad": "−∇f", "m1": "λ∇g"}),
+              {"title": t(f"constrained.when.{case}.title"),
+               "subtitle": ex["constraints"][0].latex.replace("\\le", "≤").replace("\\ge", "≥")
+                          .replace("^2", "²").replace("^3", "³"), "x": "x", "y": "y", "f": "f",
+               "legend": t("constrained.map.legend"), "colours": {cnames[k]: COLOURS[k] for k in cnames
+                                                                  if case == "nonconvex" or k != "other"}},
+              size=charts.SMALL_MAP)
+    with right:
+        if case == "nonconvex":
+            rows = ((t("constrained.when.local"), local, eig_local), (t("constrained.when.global"), best, eig_best))
+            # one column per solve: two columns of values fit beside the map
+            table(flagged_table({
+                name: [_pt(sol.x), number_text(sol.value, 5), number_text(sol.multipliers[0], 5),
+                       ", ".join(number_text(v, 4) for v in eig),
+                       t("constrained.when.saddle") if np.any(eig < 0) else t("constrained.when.minimum")]
+                for name, sol, eig in rows
+            }, index=["x", "f", "λ", t("constrained.when.eig"), t("constrained.when.verdict")]))
+            st.markdown(t("constrained.note.kkt_saddle", x=_pt(local.x), lam=number_text(local.multipliers[0], 4),
+                          e=number_text(eig_local[0], 4), best=_pt(best.x), fb=number_text(best.value, 4),
+                          fl=number_text(local.value, 4)))
+        else:
+            table(flagged_table({
+                t("constrained.result.condition"): [t(f"constrained.cond.{k}") for k in cc.RESIDUALS],
+                t("constrained.result.residual"): [number_text(local.residuals[k], 3) for k in cc.RESIDUALS],
+                t("constrained.result.ok"): ["✓" if local.satisfied[k] else "✗" for k in cc.RESIDUALS],
+            }))
+            st.markdown(t("constrained.note.cq_fails", x=_pt(local.x),
+                          licq=t(f"constrained.when.licq_{local.licq}"),
+                          s=number_text(local.residuals["stationarity"], 4)))
+    explain(t("constrained.when.theory"))
+    with st.expander(t("constrained.when.faq"), icon=":material/forum:", expanded=True):
+        explain(t("constrained.when.q1"))
+        explain(t("constrained.when.q2"))
+
+
+when_kkt_fails()

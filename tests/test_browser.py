@@ -21,6 +21,11 @@ LINK_TEXT = {
     "softmax": {"logits": "1, 2, 30"},
     "conditioning": {"matrix": "2, 1; 1, 3"},
 }
+# Choices a link with every choice flipped leaves at their default: flipped together with the others they would leave
+# no slider anything to redraw (projected gradient descent, the constrained page's other part, needs the disc).
+LINK_KEEP = {
+    "constrained": {"kdisc"},
+}
 
 
 with open(live.ROOT / ".streamlit" / "config.toml", "rb") as fh:
@@ -66,6 +71,8 @@ def _link_values(page, specs, flip_choices):
                 py[spec.key] = url[spec.key] = LINK_TEXT[page.id][spec.key]
             continue
         if not flip_choices and not isinstance(spec, Slider | LogSlider | IntInput):
+            continue
+        if spec.key in LINK_KEEP.get(page.id, ()):
             continue
         py[spec.key], url[spec.key] = live.other_value(spec)
     return py, url

@@ -1,4 +1,6 @@
 """The conditioning page through AppTest: extremes, share links, bad input, and the numbers it shows."""
+import json
+
 import numpy as np
 import pytest
 
@@ -31,19 +33,27 @@ def metric(at, lang, key):
     {"typed": "true", "matrix": "1e6, -1e6; 1e-6, 1e6", "lr": "2.2", "steps": "500", "eps": "0.1"},
     {"typed": "true", "matrix": "0", "steps": "500"},
 ])
-def test_extremes_run_cleanly(lang, params):
-    at = run(lang, **params)
+@pytest.mark.parametrize("part", ["sensitivity", "descent", "curvature"])
+def test_extremes_run_cleanly(lang, params, part):
+    at = run(lang, part=part, **params)
     no_exception(at)
     assert not at.error or all("diverged" in e.value or "发散" in e.value for e in at.error)
+    assert at.segmented_control(key="part").value == part
 
 
 def test_share_link_sets_every_widget():
-    at = run("zh", typed="true", matrix="2, 1; 1, 3", eps="0.01", seed="7", lr="1.5", steps="120", start="45")
+    link = dict(typed="true", matrix="2, 1; 1, 3", eps="0.01", seed="7", lr="1.5", steps="120", start="45")
+    at = run("zh", **link)  # the default part: sensitivity, whose widgets are drawn
     no_exception(at)
     assert at.toggle(key="typed").value is True
     assert at.text_input(key="matrix").value == "2, 1; 1, 3"
     assert at.select_slider(key="eps").value == 0.01
     assert at.number_input(key="seed").value == 7
+    assert not [s for s in at.slider if s.key in ("lr", "steps", "start")]  # another part's: not drawn
+    at = run("zh", part="descent", **link)
+    no_exception(at)
+    assert at.segmented_control(key="part").value == "descent"
+    assert at.text_input(key="matrix").value == "2, 1; 1, 3"
     assert at.slider(key="lr").value == 1.5
     assert at.slider(key="steps").value == 120
     assert at.slider(key="start").value == 45
@@ -56,7 +66,11 @@ def test_shown_condition_numbers_match_numpy():
     assert metric(at, "en", "conditioning.eig.singular") == number_text(np.linalg.cond(A), 4)
     assert metric(at, "en", "conditioning.eig.eigen") == "1"
     assert metric(at, "en", "conditioning.sens.kappa") == number_text(np.linalg.cond(A), 4)
+    at = run("en", typed="true", matrix="1, 1000; 0, 1", part="curvature")
+    no_exception(at)
     lam = np.linalg.eigvalsh(A.T @ A)
+    assert metric(at, "en", "conditioning.curv.lmin") == number_text(lam[0], 4)
+    assert metric(at, "en", "conditioning.curv.kappa_h") == number_text(np.linalg.cond(A.T @ A), 4)
     assert metric(at, "en", "conditioning.curv.lmax") == number_text(lam[-1], 4)
 
 
@@ -80,7 +94,7 @@ def test_bad_matrix_gives_a_message(text, code):
 
 
 def test_divergence_is_reported_at_its_step():
-    at = run("en", lr="2.2", steps="500")
+    at = run("en", part="descent", lr="2.2", steps="500")
     no_exception(at)
     A = cd.matrix_from_svd(1.0, 0.1, 30)
     x_star = np.ones(2)
@@ -93,7 +107,35 @@ def test_divergence_is_reported_at_its_step():
 def test_reproduce_snippet_runs():
     import subprocess
     import sys
-    at = run("en", s2="0.316", lr="1", steps="30")
+    at = run("en", part="descent", s2="0.316", lr="1", steps="30")
     out = subprocess.run([sys.executable, "-c", at.code[-1].value], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "kappa(A) =" in out.stdout
+
+
+def test_one_part_at_a_time_each_with_its_own_charts():
+    """The matrix's sliders drive one part at a time, drawn right under them; switching parts keeps the matrix and
+    every other part's settings."""
+    at = run("en", s2="0.316", part="sensitivity")
+    no_exception(at)
+    en = strings("en")
+
+    def titles():
+        return {json.dumps(json.loads(c.proto.spec).get("title"), ensure_ascii=False)
+                for c in at.get("vega_lite_chart")}
+
+    assert any(en["conditioning.sens.out_title"] in s for s in titles())
+    assert not any(en["conditioning.gd.map_title"] in s or en["conditioning.gd.iter_title"] in s for s in titles())
+    at.segmented_control(key="part").set_value("descent").run()
+    no_exception(at)
+    assert at.select_slider(key="s2").value == 0.316
+    assert any(en["conditioning.gd.map_title"] in s for s in titles())
+    assert not any(en["conditioning.sens.out_title"] in s for s in titles())
+    at.slider(key="lr").set_value(1.5).run()
+    at.segmented_control(key="part").set_value("curvature").run()
+    no_exception(at)
+    assert any(en["conditioning.gd.iter_title"] in s for s in titles())
+    assert not any(en["conditioning.gd.map_title"] in s for s in titles())
+    at.segmented_control(key="part").set_value("descent").run()
+    assert at.slider(key="lr").value == 1.5
+    assert at.query_params["part"] == ["descent"] or at.query_params["part"] == "descent"

@@ -43,8 +43,11 @@ def test_every_objective_and_second_constraint_runs(obj, second):
     {"kdisc": "false", "kline": "line", "kphi": "90", "koff": "3"},
 ])
 @pytest.mark.parametrize("lang", LANGS)
-def test_extremes_run_cleanly(params, lang):
-    no_exception(run(lang, **params))
+@pytest.mark.parametrize("part", ["solution", "pgd"])
+def test_extremes_run_cleanly(params, lang, part):
+    at = run(lang, kpart=part, **params)
+    no_exception(at)
+    assert at.segmented_control(key="kpart").value == part
 
 
 def test_share_link_sets_every_widget():
@@ -57,6 +60,10 @@ def test_share_link_sets_every_widget():
     assert at.slider(key="kr").value == 1.5 and at.selectbox(key="kline").value == "half_plane"
     assert at.slider(key="kphi").value == 90 and at.slider(key="koff").value == 0.2
     assert at.select_slider(key="kdelta").value == 0.01 and at.selectbox(key="kcase").value == "cq_fails"
+    assert not [s for s in at.slider if s.key == "ksteps"]  # the other part's: not drawn, kept in the URL
+    at = run("zh", kcx="-1.5", kpart="pgd", klr="0.05", ksteps="200")
+    no_exception(at)
+    assert at.slider(key="kcx").value == -1.5 and at.segmented_control(key="kpart").value == "pgd"
     assert at.select_slider(key="klr").value == 0.05 and at.slider(key="ksteps").value == 200
     at = run("en", kdisc="false")
     assert at.toggle(key="kdisc").value is False
@@ -153,3 +160,22 @@ def test_reproduce_snippet_runs_and_matches_core(params, centre, r, second):
         cons.append((cc.half_plane if second[0] == "half_plane" else cc.line)(second[1], second[2]))
     ref = cc.solve(cc.quadratic_objective(centre, kappa), cons, (0.0, 0.0))
     np.testing.assert_allclose(json.loads(out.stdout.splitlines()[-1]), ref.x, atol=1e-5)
+
+
+def test_one_part_at_a_time_and_the_when_section_stays():
+    """The problem's controls drive one part at a time (the solution, or projected gradient descent); the section on
+    when KKT is not enough is independent of them and always shown. Switching parts keeps every setting."""
+    en = strings("en")
+    at = run("en", kcx="-1.5")
+    no_exception(at)
+    assert en["constrained.map.heading"] in headings(at) and en["constrained.when.heading"] in headings(at)
+    assert en["constrained.pgd.heading"] not in headings(at)
+    at.segmented_control(key="kpart").set_value("pgd").run()
+    no_exception(at)
+    assert en["constrained.pgd.heading"] in headings(at) and en["constrained.when.heading"] in headings(at)
+    assert en["constrained.map.heading"] not in headings(at)
+    assert at.slider(key="kcx").value == -1.5
+    at.slider(key="ksteps").set_value(200).run()
+    at.segmented_control(key="kpart").set_value("solution").run()
+    at.segmented_control(key="kpart").set_value("pgd").run()
+    assert at.slider(key="ksteps").value == 200

@@ -176,13 +176,19 @@ def _draw(spec, t, where, on_change, disabled, bind):
 
 def _translated_choice(spec: Choice, t, where, label: str, help: str | None, on_change=None, disabled=False,
                        sync: bool = True):
-    """A select box with translated option names whose URL parameter is the option id."""
+    """A select box (or segmented control) with translated option names whose URL parameter is the option id."""
     state, params = st.session_state, st.query_params
     if spec.key not in state:  # first run of this page in this session: take the link's value
         raw = params.get(spec.key)
         state[spec.key] = raw if raw in spec.options else spec.default
-    value = where.selectbox(label, spec.options, format_func=lambda o: t(f"{spec.labels}.{o}"), key=spec.key,
-                            help=help, on_change=on_change, disabled=disabled)
+    name = lambda o: t(f"{spec.labels}.{o}")  # noqa: E731
+    if spec.style == "segmented":
+        value = where.segmented_control(label, spec.options, format_func=name, key=spec.key, required=True,
+                                        help=help, disabled=disabled,
+                                        **({"on_change": on_change} if on_change is not None else {}))
+    else:
+        value = where.selectbox(label, spec.options, format_func=name, key=spec.key, help=help,
+                                on_change=on_change, disabled=disabled)
     if not sync:
         return value
     if value == spec.default:
