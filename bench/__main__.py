@@ -25,6 +25,7 @@ from bench import browser as bb
 from bench import live, rerun
 from bench.stats import summary
 from ui.frame import PAGES
+from ui.state import Choice
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TARGET_RERUN_RATIO = 3.0     # default rerun ≤ 3× the empty page
@@ -111,12 +112,22 @@ def measure(args) -> dict:
                 try:
                     page = bb.open_page(browser, f"{server.url}/{page_obj.id}?lang=en")
                     frames = live.received(page)
-                    key = bb.main_slider(page, live.page_specs(page_obj))
+                    specs = live.page_specs(page_obj)
+                    key = bb.main_slider(page, specs)
                     out["latency"][page_obj.id] = bb.slider_latency(page, key, args.moves) if key else None
                     vega = bb.vega_scrub_latency(page, args.moves)
                     if vega is not None:
                         out["vega"][page_obj.id] = vega
                     page.context.close()
+                    # a page that shows one part of a section at a time: the same slider in each other part
+                    for spec in (s for s in specs if isinstance(s, Choice) and s.parts):
+                        for part in spec.options:
+                            if part == spec.default or not key:
+                                continue
+                            page = bb.open_page(browser, f"{server.url}/{page_obj.id}?lang=en&{spec.key}={part}")
+                            out["latency"][f"{page_obj.id} ({spec.key}={part})"] = bb.slider_latency(
+                                page, key, args.moves)
+                            page.context.close()
                     page = bb.open_page(browser, server.url + bb.worst_link(page_obj, rerun.worst(page_obj)[0]))
                     out["frames"][page_obj.id] = (frames, live.received(page))
                     page.context.close()
@@ -247,7 +258,8 @@ def report(m: dict, env: dict, args) -> str:
         "busy with the earlier messages: the browser handles each element's message as it comes); the rest, to "
         "the total, is the browser drawing. Messages: how many the rerun sent the page, about one per element of "
         "the part of the page that reran. Consecutive presses move on to new values (turning back at the "
-        "slider's end).",
+        "slider's end). A page whose sliders drive one part of the lesson at a time is measured in every part: "
+        "its own row is the default part, the rows `page (key=part)` the others (opened with that link).",
         "",
         "| page | slider | keydown → chart drawn (ms) | × floor | → message sent | → last message in | messages | "
         "target < 150 ms |",

@@ -27,7 +27,7 @@ START = Slider("start", "conditioning.gd.start", 0, 355, 135, 5, help="condition
 # Which part of the lesson the matrix's sliders drive: one at a time, right under them, so a projector shows the
 # sliders and what they change together (and a move redraws one part's charts, not all of them).
 PART = Choice("part", "conditioning.part", ("sensitivity", "descent", "curvature"), "sensitivity",
-              style="segmented", labels="conditioning.parts")
+              style="segmented", labels="conditioning.parts", parts=True)
 STATE = (TYPED, S1, S2, THETA, MATRIX, PART, EPS, SEED, LR, STEPS, START)
 PRESETS = {
     "round": {"typed": False, "s1": 1.0, "s2": 0.562, "theta": 30},

@@ -31,7 +31,7 @@ STEPS = Slider("ksteps", "constrained.pgd.steps", 10, 500, 100, 10)
 # Which part of the lesson the problem drives: one at a time, right under the problem's controls, so a projector
 # shows the sliders and what they change together (and a move redraws one map, not two).
 PART = Choice("kpart", "constrained.part", ("solution", "pgd"), "solution", style="segmented",
-              labels="constrained.parts")
+              labels="constrained.parts", parts=True)
 STATE = (OBJ, CX, CY, KAPPA, DISC, R, SECOND, PHI, OFF, PART, DELTA, CASE, LR, STEPS)
 X0 = (0.0, 0.0)
 START = (-2.5, -2.0)  # projected gradient descent starts here (outside the disc, so the first step projects)

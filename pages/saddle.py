@@ -127,22 +127,46 @@ heading(t("saddle.map.heading"))
 explain(t("saddle.map.intro"))
 
 
+# The function's map and critical points (cached): shared by the inspector's section and the escape's.
+xs, ys, Z = _grid(key)
+if fn_id == "custom":
+    formula.undefined_note(Z, t)
+found = sorted(_critical(key), key=lambda c: (KINDS.index(c.kind) if c.kind != "minimum" else -1, c.value))
+critical = [
+    {
+        "x": float(c.point[0]),
+        "y": float(c.point[1]),
+        "kind": c.kind,
+        "text": f"f = {number_text(c.value, 5)}; λ = {', '.join(number_text(v, 4) for v in c.eigenvalues)}",
+    }
+    for c in found
+]
+saddle_points = [c.point for c in found if c.kind == "saddle"]
+(x0, x1), (y0, y1) = fn.bounds
+axes = [v.replace("_1", "₁").replace("_2", "₂") for v in fn.var_names]
+map_labels = {
+    "title": t("saddle.map.title"),
+    "subtitle": t("saddle.map.subtitle"),
+    "x": axes[0],
+    "y": axes[1],
+    "f": "f",
+    "kind": t("saddle.kind.title"),
+    "kinds": kinds,
+    "method": t("saddle.method"),
+    "step": t("saddle.step"),
+    "arrow": t("saddle.inspect.arrow"),
+}
+
+
+def _nearest_saddle(point) -> int | None:
+    """The saddle the escape starts next to: the one closest to the inspected point (its index in saddle_points)."""
+    if not saddle_points:
+        return None
+    return int(np.argmin([np.linalg.norm(q - np.asarray(point)) for q in saddle_points]))
+
+
 @section
 def landscape():
-    xs, ys, Z = _grid(key)
-    if fn_id == "custom":
-        formula.undefined_note(Z, t)
-    found = sorted(_critical(key), key=lambda c: (KINDS.index(c.kind) if c.kind != "minimum" else -1, c.value))
-    critical = [
-        {
-            "x": float(c.point[0]),
-            "y": float(c.point[1]),
-            "kind": c.kind,
-            "text": f"f = {number_text(c.value, 5)}; λ = {', '.join(number_text(v, 4) for v in c.eigenvalues)}",
-        }
-        for c in found
-    ]
-    (x0, x1), (y0, y1) = fn.bounds
     c1, c2 = st.columns(2)
     px, py = widget(PX, t, c1), widget(PY, t, c2)
     ins = inspect_point(fn, [x0 + px * (x1 - x0), y0 + py * (y1 - y0)], 0.2 * min(x1 - x0, y1 - y0))
@@ -167,19 +191,6 @@ def landscape():
         }
         for i in range(2)
     ]
-    axes = [v.replace("_1", "₁").replace("_2", "₂") for v in fn.var_names]
-    map_labels = {
-        "title": t("saddle.map.title"),
-        "subtitle": t("saddle.map.subtitle"),
-        "x": axes[0],
-        "y": axes[1],
-        "f": "f",
-        "kind": t("saddle.kind.title"),
-        "kinds": kinds,
-        "method": t("saddle.method"),
-        "step": t("saddle.step"),
-        "arrow": t("saddle.inspect.arrow"),
-    }
     chart(charts.landscape_map, xs, ys, Z, map_labels, critical, None, arrows, tuple(ins.point))
     table(flagged_table(
         {
@@ -227,128 +238,143 @@ def landscape():
             },
         )
 
-    # 4. Escaping a saddle ---------------------------------------------------------------------------------
-    @section
-    def escape():
-        heading(t("saddle.escape.heading"))
-        explain(t("saddle.escape.intro"))
-        saddle_points = [c.point for c in found if c.kind == "saddle"]
-        c1, c2, c3, c4 = st.columns(4)
-        lr, steps = widget(LR, t, c1), int(widget(STEPS, t, c2))
-        noise, seed = widget(NOISE, t, c3), int(widget(SEED, t, c4))
-        if not saddle_points:
-            st.info(t("saddle.escape.none"))
-        else:
-            s0 = min(saddle_points, key=lambda q: np.linalg.norm(q - ins.point))
-            start = near_saddle_start(fn, s0, 0.1 * min(x1 - x0, y1 - y0), 1e-8 * min(x1 - x0, y1 - y0))
-            runs = _escape(key, tuple(start), lr, steps, noise, seed)
-            step_to, u = sd.negative_curvature_step(fn, s0, 0.1 * min(x1 - x0, y1 - y0))
-            names = {k: t(f"saddle.escape.{k}") for k in METHOD_COLORS}
-            paths = {names[k]: (runs[k].points, METHOD_COLORS[k]) for k in METHOD_COLORS}
-            paths[t("saddle.escape.ncs")] = (np.array([s0, step_to]), "#000000")
-            chart(
-                charts.landscape_map,
-                xs,
-                ys,
-                Z,
-                {**map_labels, "title": t("saddle.escape.map_title"), "subtitle": t("saddle.escape.map_sub")},
-                critical,
-                paths,
-            )
-            st.markdown(
-                t(
-                    "saddle.escape.ncs_result",
-                    u=f"({u[0]:.3f}, {u[1]:.3f})",
-                    before=number_text(fn.f(s0), 5),
-                    after=number_text(fn.f(step_to), 5),
-                )
-            )
-            left, right = st.columns(2)
-            colors = {names[k]: METHOD_COLORS[k] for k in METHOD_COLORS}
-            with left:
-                chart(
-                    charts.curves_chart,
-                    {names[k]: runs[k].values for k in METHOD_COLORS},
-                    colors,
-                    {"title": t("saddle.escape.loss_title"), "x": t("saddle.step"), "y": "f",
-                     "method": t("saddle.method")},
-                    False,
-                )
-            with right:
-                chart(
-                    charts.curves_chart,
-                    {names[k]: runs[k].grad_norms for k in METHOD_COLORS},
-                    colors,
-                    {
-                        "title": t("saddle.escape.grad_title"),
-                        "x": t("saddle.step"),
-                        "y": t("saddle.escape.grad_y"),
-                        "method": t("saddle.method"),
-                    },
-                )
-            table(flagged_table(
-                {
-                    t("saddle.method"): [names[k] for k in METHOD_COLORS],
-                    t("saddle.escape.end"): [
-                        f"({runs[k].points[-1][0]:.4f}, {runs[k].points[-1][1]:.4f})" for k in METHOD_COLORS
-                    ],
-                    "f": [runs[k].values[-1] for k in METHOD_COLORS],
-                    t("saddle.escape.stopped"): [t(f"saddle.stop.{runs[k].stopped}") for k in METHOD_COLORS],
-                },
-                digits=6,
-            ))
-            explain(t("saddle.escape.explain"))
+    # The escape (its own section, below) starts next to the saddle closest to the inspected point. When a move of
+    # the point changes that saddle, the whole page reruns so the escape follows; otherwise the escape, the
+    # high-dimensional statistics and the chains are neither recomputed nor sent again.
+    nearest = _nearest_saddle(ins.point)
+    if st.session_state.get("_saddle_escape_from") != nearest:
+        st.session_state["_saddle_escape_from"] = nearest
+        if not st.session_state.get("_saddle_full_run"):
+            st.rerun()
 
-        # 5. Why saddles dominate in high dimensions ---------------------------------------------------------
-        heading(t("saddle.high.heading"))
-        explain(t("saddle.high.intro"))
-        dim = int(widget(DIM, t))
-        fractions = _fractions(dim, seed)
-        c1, c2, c3 = st.columns(3)
-        c1.metric(t("saddle.high.coin"), f"2^-{dim} = {number_text(sd.all_positive_probability(dim), 3)}")
-        c2.metric(t("saddle.high.mean"), number_text(float(np.mean(fractions)), 3))
-        c3.metric(t("saddle.high.all"), f"{int(np.sum(fractions == 1.0))} / {SAMPLES}")
+st.session_state["_saddle_full_run"] = True  # the page's own run: the escape below runs in it anyway
+try:
+    landscape()
+finally:
+    st.session_state["_saddle_full_run"] = False
+
+
+# 4. Escaping a saddle: its own section ------------------------------------------------------------------------------
+@section
+def escape():
+    heading(t("saddle.escape.heading"))
+    explain(t("saddle.escape.intro"))
+    c1, c2, c3, c4 = st.columns(4)
+    lr, steps = widget(LR, t, c1), int(widget(STEPS, t, c2))
+    noise, seed = widget(NOISE, t, c3), int(widget(SEED, t, c4))
+    if not saddle_points:
+        st.info(t("saddle.escape.none"))
+    else:
+        s0 = saddle_points[st.session_state.get("_saddle_escape_from") or 0]
+        start = near_saddle_start(fn, s0, 0.1 * min(x1 - x0, y1 - y0), 1e-8 * min(x1 - x0, y1 - y0))
+        runs = _escape(key, tuple(start), lr, steps, noise, seed)
+        step_to, u = sd.negative_curvature_step(fn, s0, 0.1 * min(x1 - x0, y1 - y0))
+        names = {k: t(f"saddle.escape.{k}") for k in METHOD_COLORS}
+        paths = {names[k]: (runs[k].points, METHOD_COLORS[k]) for k in METHOD_COLORS}
+        paths[t("saddle.escape.ncs")] = (np.array([s0, step_to]), "#000000")
         chart(
-            charts.fraction_histogram,
-            fractions,
+            charts.landscape_map,
+            xs,
+            ys,
+            Z,
+            {**map_labels, "title": t("saddle.escape.map_title"), "subtitle": t("saddle.escape.map_sub")},
+            critical,
+            paths,
+        )
+        st.markdown(
+            t(
+                "saddle.escape.ncs_result",
+                u=f"({u[0]:.3f}, {u[1]:.3f})",
+                before=number_text(fn.f(s0), 5),
+                after=number_text(fn.f(step_to), 5),
+            )
+        )
+        left, right = st.columns(2)
+        colors = {names[k]: METHOD_COLORS[k] for k in METHOD_COLORS}
+        with left:
+            chart(
+                charts.curves_chart,
+                {names[k]: runs[k].values for k in METHOD_COLORS},
+                colors,
+                {"title": t("saddle.escape.loss_title"), "x": t("saddle.step"), "y": "f",
+                 "method": t("saddle.method")},
+                False,
+            )
+        with right:
+            chart(
+                charts.curves_chart,
+                {names[k]: runs[k].grad_norms for k in METHOD_COLORS},
+                colors,
+                {
+                    "title": t("saddle.escape.grad_title"),
+                    "x": t("saddle.step"),
+                    "y": t("saddle.escape.grad_y"),
+                    "method": t("saddle.method"),
+                },
+            )
+        table(flagged_table(
             {
-                "title": t("saddle.high.hist_title", n=dim, s=SAMPLES),
-                "subtitle": t("saddle.high.hist_sub"),
-                "x": t("saddle.high.hist_x"),
-                "y": t("saddle.high.hist_y"),
+                t("saddle.method"): [names[k] for k in METHOD_COLORS],
+                t("saddle.escape.end"): [
+                    f"({runs[k].points[-1][0]:.4f}, {runs[k].points[-1][1]:.4f})" for k in METHOD_COLORS
+                ],
+                "f": [runs[k].values[-1] for k in METHOD_COLORS],
+                t("saddle.escape.stopped"): [t(f"saddle.stop.{runs[k].stopped}") for k in METHOD_COLORS],
+            },
+            digits=6,
+        ))
+        explain(t("saddle.escape.explain"))
+
+    # 5. Why saddles dominate in high dimensions ---------------------------------------------------------
+    heading(t("saddle.high.heading"))
+    explain(t("saddle.high.intro"))
+    dim = int(widget(DIM, t))
+    fractions = _fractions(dim, seed)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("saddle.high.coin"), f"2^-{dim} = {number_text(sd.all_positive_probability(dim), 3)}")
+    c2.metric(t("saddle.high.mean"), number_text(float(np.mean(fractions)), 3))
+    c3.metric(t("saddle.high.all"), f"{int(np.sum(fractions == 1.0))} / {SAMPLES}")
+    chart(
+        charts.fraction_histogram,
+        fractions,
+        {
+            "title": t("saddle.high.hist_title", n=dim, s=SAMPLES),
+            "subtitle": t("saddle.high.hist_sub"),
+            "x": t("saddle.high.hist_x"),
+            "y": t("saddle.high.hist_y"),
+        },
+    )
+    explain(t("saddle.high.ratio"))
+
+    # 6. Deep linear chains --------------------------------------------------------------------------------
+    @section
+    def chains():
+        heading(t("saddle.chain.heading"))
+        explain(t("saddle.chain.intro"))
+        depth = int(widget(DEPTH, t))
+        offsets = np.linspace(0.0, 1.6, 81)
+        chart(
+            charts.chain_chart,
+            offsets,
+            {k: sd.chain_loss_along(k, offsets) for k in range(2, 9)},
+            depth,
+            {
+                "title": t("saddle.chain.title"),
+                "subtitle": t("saddle.chain.subtitle"),
+                "x": t("saddle.chain.x"),
+                "y": t("saddle.chain.y"),
+                "depth": "k",
             },
         )
-        explain(t("saddle.high.ratio"))
+        H0 = sd.chain_hessian_at_origin(depth)
+        st.markdown(t("saddle.chain.hessian", k=depth) + f" $$\\nabla^2 L(0) = {latex_matrix(H0)}$$")
+        explain(t("saddle.chain.explain"))
 
-        # 6. Deep linear chains --------------------------------------------------------------------------------
-        @section
-        def chains():
-            heading(t("saddle.chain.heading"))
-            explain(t("saddle.chain.intro"))
-            depth = int(widget(DEPTH, t))
-            offsets = np.linspace(0.0, 1.6, 81)
-            chart(
-                charts.chain_chart,
-                offsets,
-                {k: sd.chain_loss_along(k, offsets) for k in range(2, 9)},
-                depth,
-                {
-                    "title": t("saddle.chain.title"),
-                    "subtitle": t("saddle.chain.subtitle"),
-                    "x": t("saddle.chain.x"),
-                    "y": t("saddle.chain.y"),
-                    "depth": "k",
-                },
-            )
-            H0 = sd.chain_hessian_at_origin(depth)
-            st.markdown(t("saddle.chain.hessian", k=depth) + f" $$\\nabla^2 L(0) = {latex_matrix(H0)}$$")
-            explain(t("saddle.chain.explain"))
+    chains()
 
-        chains()
-
-        reproduce(
-            t,
-            f"""import numpy as np
+    reproduce(
+        t,
+        f"""import numpy as np
 
 # The lecture's network y = w1 * w2 * x with x = 1, target 1: L = (1 - w1*w2)^2
 f = lambda w: (1 - w[0] * w[1]) ** 2
@@ -362,8 +388,7 @@ rng = np.random.default_rng({seed})
 for step in range({steps}):
     w = w - {lr!r} * grad(w) + {noise!r} * rng.standard_normal(2)   # noise at every step: the simplest perturbed GD
 print(w, f(w))""",
-        )
+    )
 
-    escape()
 
-landscape()
+escape()

@@ -99,3 +99,21 @@ def test_language_switch_keeps_the_chosen_function():
     no_exception(at)
     assert at.selectbox(key="fn").value == "himmelblau"
     assert at.title[0].value == strings("zh")["saddle.title"]
+
+
+@pytest.mark.parametrize("px,py", [(0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0)])
+def test_escape_starts_at_the_saddle_nearest_the_inspected_point(px, py):
+    """The escape is its own section; it follows the inspected point to the nearest of Himmelblau's four saddles."""
+    import numpy as np
+
+    from core.charts.tables import number_text
+    fn = FUNCTIONS["himmelblau"]
+    (x0, x1), (y0, y1) = fn.bounds
+    point = np.array([x0 + px * (x1 - x0), y0 + py * (y1 - y0)])
+    saddles = [c.point for c in find_critical_points(fn, fn.bounds) if c.kind == "saddle"]
+    assert len(saddles) == 4
+    nearest = min(saddles, key=lambda s: np.linalg.norm(s - point))
+    at = run("en", fn="himmelblau", px=px, py=py)
+    no_exception(at)
+    said = next(m.value for m in at.markdown if "One step from the saddle" in m.value)
+    assert f"f goes from {number_text(fn.f(nearest), 5)} to" in said

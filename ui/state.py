@@ -92,6 +92,8 @@ class Choice:
     # Or: translated display names, looked up as f"{labels}.{option}". Streamlit's URL binding would put the
     # translated label in the URL, so such a choice keeps its stable option id in the URL by hand.
     labels: str | None = None
+    # A choice of which part of the page a section shows, one at a time: the benchmark measures a slider in each.
+    parts: bool = False
 
     def show(self, option: str) -> str:
         return self.display.get(option, option)
