@@ -21,7 +21,11 @@ SCALE = LogSlider("scale", "softmax.scale", tuple(float(f"{v:.3g}") for v in np.
 LAB_FMT = Choice("lab_fmt", "softmax.lab_fmt", FMT_OPTIONS, "float64", style="segmented")
 SHIFT = Slider("shift", "softmax.shift.label", -2000.0, 2000.0, 0.0, 1.0, help="softmax.shift.help")
 TARGET = Slider("target", "softmax.ce.target", 0, sm.MAX_LOGITS - 1, 0, 1)  # max narrowed to the classes
-STATE = (FMT, BITS, LOGITS, SCALE, LAB_FMT, SHIFT, TARGET)
+# Which part of the lesson the logits drive: one at a time, right under the lab's controls, so a projector shows
+# the sliders and what they change together (and a move redraws one part's chart, not three).
+PART = Choice("spart", "softmax.part", ("lab", "shift", "ce", "sweep"), "lab", style="segmented",
+              labels="softmax.parts", parts=True)
+STATE = (FMT, BITS, LOGITS, SCALE, LAB_FMT, PART, SHIFT, TARGET)
 PRESETS = {"cs231n": "123, 456, 789", "negative": "-1000, -1000", "mild": "1, 2, 3, 0.5",
            "half": "10, 12, 3"}
 SHIFTS = np.linspace(SHIFT.min, SHIFT.max, 401)
@@ -66,9 +70,9 @@ def _steps_view(steps, column):
 
 
 LESSONS = {  # classroom presets: every widget they name, set at once
-    "cs231n": {"logits": "123, 456, 789", "lab_fmt": "float64", "shift": 0.0},
-    "all_negative": {"logits": "-1000, -1000", "lab_fmt": "float64", "shift": 0.0},
-    "float16_first": {"logits": "1, 2, 12", "lab_fmt": "float16", "fmt": "float16", "shift": 0.0},
+    "cs231n": {"logits": "123, 456, 789", "lab_fmt": "float64", "spart": "lab"},
+    "all_negative": {"logits": "-1000, -1000", "lab_fmt": "float64", "spart": "lab"},
+    "float16_first": {"logits": "1, 2, 12", "lab_fmt": "float16", "fmt": "float16", "spart": "lab"},
 }
 
 t = page_frame("softmax")
@@ -146,22 +150,8 @@ def formats():
 formats()
 
 
-# 2. Softmax lab -----------------------------------------------------------------------------------
-# The lab's heading, text and preset buttons do not change with its widgets: drawn before the section, they are
-# not sent again when a slider in it moves (a preset button reruns the whole page).
-heading(t("softmax.lab.heading"))
-explain(t("softmax.lab.intro"))
-for _col, (_name, _text) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=False):
-    _col.button(t(f"softmax.preset.{_name}"), on_click=_set_logits, args=(_text,), width="stretch", help=_text)
-
-
-@section
-def lab():
-    x0 = _logits(widget(LOGITS, t))
-    c1, c2 = st.columns(2)
-    scale = widget(SCALE, t, c1)
-    lab_fmt = widget(LAB_FMT, t, c2)
-    x = x0 * scale
+def _naive_vs_stable(x, lab_fmt, method_labels):
+    """Part 2: the naive and the stable softmax step by step, their probabilities, all four formats."""
     naive = sm.softmax_steps(x, lab_fmt, stable=False)
     stable = sm.softmax_steps(x, lab_fmt, stable=True)
     left, right = st.columns(2)
@@ -169,7 +159,6 @@ def lab():
     _steps_view(naive, left)
     heading(t("softmax.lab.stable"), 3, right)
     _steps_view(stable, right)
-    method_labels = {"naive": t("softmax.naive"), "stable": t("softmax.stable"), "method": t("softmax.method")}
     chart(charts.probability_chart, naive.result, stable.result, {
         **method_labels, "title": t("softmax.bars.title", fmt=lab_fmt), "subtitle": t("softmax.bars.subtitle"),
         "x": t("softmax.class"), "y": t("softmax.prob")})
@@ -183,26 +172,27 @@ def lab():
     table(flagged_table({f"p{i}": [r[i] for r in rows.values()] for i in range(min(len(x), 12))},
                         index=list(rows), flag=tuple(f"p{i}" for i in range(12))))
 
-    # 3. Shift invariance ------------------------------------------------------------------------------
-    @section
-    def shift():
-        heading(t("softmax.shift.heading"))
-        explain(t("softmax.shift.intro"))
-        c = widget(SHIFT, t)
-        err, broken = _shift_scan(tuple(x), lab_fmt)
-        shifted = sm.softmax(x + c, lab_fmt, stable=False)
-        st.markdown(t("softmax.shift.now", c=number_text(c), fmt=lab_fmt,
-                      result=", ".join(number_text(v, 4) for v in shifted[:8])))
-        chart(charts.shift_chart, SHIFTS, err, broken, c, {
-            "title": t("softmax.shift.title", fmt=lab_fmt), "subtitle": t("softmax.shift.subtitle"),
-            "x": t("softmax.shift.x"), "y": t("softmax.error"), "ok": t("softmax.ok"), "broken": t("softmax.broken"),
-            "state": t("softmax.state"), "current": t("softmax.current", v=number_text(c))})
-        with st.expander(t("softmax.shift.why_heading"), expanded=True):
-            explain(t("softmax.shift.why"))
 
-    shift()
+# 3. Shift invariance ------------------------------------------------------------------------------
+@section
+def shift(x, lab_fmt):
+    heading(t("softmax.shift.heading"))
+    explain(t("softmax.shift.intro"))
+    c = widget(SHIFT, t)
+    err, broken = _shift_scan(tuple(x), lab_fmt)
+    shifted = sm.softmax(x + c, lab_fmt, stable=False)
+    st.markdown(t("softmax.shift.now", c=number_text(c), fmt=lab_fmt,
+                  result=", ".join(number_text(v, 4) for v in shifted[:8])))
+    chart(charts.shift_chart, SHIFTS, err, broken, c, {
+        "title": t("softmax.shift.title", fmt=lab_fmt), "subtitle": t("softmax.shift.subtitle"),
+        "x": t("softmax.shift.x"), "y": t("softmax.error"), "ok": t("softmax.ok"), "broken": t("softmax.broken"),
+        "state": t("softmax.state"), "current": t("softmax.current", v=number_text(c))})
+    with st.expander(t("softmax.shift.why_heading"), expanded=True):
+        explain(t("softmax.shift.why"))
 
-    # 4. log-softmax and cross-entropy ---------------------------------------------------------------
+
+def _cross_entropy(x, lab_fmt):
+    """Part 4: log-softmax and the cross-entropy loss, naive against stable."""
     heading(t("softmax.ce.heading"))
     explain(t("softmax.ce.intro"))
     if st.session_state.get("target", 0) > len(x) - 1:  # fewer classes than the link or last view had
@@ -220,7 +210,9 @@ def lab():
     c2.metric(t("softmax.ce.loss_stable", k=target), number_text(sm.cross_entropy(x, target, lab_fmt, stable=True)))
     explain(t("softmax.ce.explain"))
 
-    # 5. Breakdown sweep -------------------------------------------------------------------------------
+
+def _breakdown(x0, scale, method_labels):
+    """Part 5: the scale at which each format gives up (the current scale marked)."""
     heading(t("softmax.sweep.heading"))
     explain(t("softmax.sweep.intro"))
     sweep = _sweep(tuple(x0), FMT_OPTIONS)
@@ -229,6 +221,35 @@ def lab():
         **method_labels, "title": t("softmax.sweep.title"), "subtitle": t("softmax.sweep.subtitle"),
         "x": t("softmax.sweep.x"), "y": t("softmax.error"), "format": t("softmax.format"),
         "broken": t("softmax.broken"), "current": t("softmax.current", v=number_text(scale))})
+
+
+# 2. Softmax lab -----------------------------------------------------------------------------------
+# The lab's heading, text and preset buttons do not change with its widgets: drawn before the section, they are
+# not sent again when a slider in it moves (a preset button reruns the whole page).
+heading(t("softmax.lab.heading"))
+explain(t("softmax.lab.intro"))
+for _col, (_name, _text) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=False):
+    _col.button(t(f"softmax.preset.{_name}"), on_click=_set_logits, args=(_text,), width="stretch", help=_text)
+
+
+@section
+def lab():
+    x0 = _logits(widget(LOGITS, t))
+    c1, c2 = st.columns(2)
+    scale = widget(SCALE, t, c1)
+    lab_fmt = widget(LAB_FMT, t, c2)
+    x = x0 * scale
+    part = widget(PART, t)
+    method_labels = {"naive": t("softmax.naive"), "stable": t("softmax.stable"), "method": t("softmax.method")}
+    if part == "lab":
+        _naive_vs_stable(x, lab_fmt, method_labels)
+    elif part == "shift":
+        shift(x, lab_fmt)
+    elif part == "ce":
+        _cross_entropy(x, lab_fmt)
+    else:
+        _breakdown(x0, scale, method_labels)
+    target = min(int(st.session_state.get("target", TARGET.default)), len(x) - 1)  # for the snippet
 
     dtype = "ml_dtypes.bfloat16" if lab_fmt == "bfloat16" else f"np.{lab_fmt}"
     reproduce(t, f"""import numpy as np{chr(10) + "import ml_dtypes" if lab_fmt == "bfloat16" else ""}

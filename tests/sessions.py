@@ -172,7 +172,8 @@ def plan(i: int, n_moves: int = 3) -> Plan:
     if page == "softmax":
         texts = tuple(f"{0.25 * i:g}, {k + 1}, -2" for k in range(n_moves + 1))
         return Plan(i, page, lang, "logits", "softmax.logits.label", "text", texts[1:],
-                    tuple({"logits": s} for s in texts), t("softmax.ce.loss_stable", k=0), _ce_stable, 1e-5)
+                    tuple({"logits": s, "spart": "ce"} for s in texts), t("softmax.ce.loss_stable", k=0),
+                    _ce_stable, 1e-5)
     if page == "conditioning":
         s1, s2 = 16 - j % 6, 5 + j % 6  # stops of the σ sliders (never σ₂'s default 0.1); σ₂ moves
         states = _stepped({"s1": f"{_LOG[s1]:g}", "s2": f"{_LOG[s2]:g}"}, "s2", arrows,

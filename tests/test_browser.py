@@ -12,7 +12,7 @@ import pytest
 from bench import live
 from ui.frame import PAGES
 from ui.i18n import LANGS, Translator, strings
-from ui.state import IntInput, LogSlider, Slider, Text
+from ui.state import Choice, IntInput, LogSlider, Slider, Text
 
 pytestmark = pytest.mark.browser
 
@@ -166,6 +166,17 @@ def test_page_in_both_languages_from_a_share_link(fresh_servers, browser, shots_
         page.screenshot(path=str(shots_dir / f"{page_id}-{lang}.png"), full_page=True)
         _assert_a_slider_redraws_a_chart(page, page_id, specs, first_only=not flipped)
         page.context.close()
+    # A page showing one part of a section at a time: the link's values for the parts neither view showed, seen
+    # by opening the same link in each of those parts.
+    for spec in (s for s in specs if isinstance(s, Choice) and s.parts):
+        for part in spec.options:
+            if not linked - seen:
+                break
+            (py, url), lang = links[1], langs[1]
+            py, url = {**py, spec.key: part}, {**url, spec.key: part}
+            page = _open(browser, servers[1].url + live.share_link(page_obj, lang, url))
+            seen |= _assert_link_values(page, page_id, lang, specs, py, url)
+            page.context.close()
     assert linked - seen == set(), f"{page_id}: link values never shown: {linked - seen}"
 
 

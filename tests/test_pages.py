@@ -135,7 +135,7 @@ def test_language_switch_changes_every_heading():
     no_exception(at)
     zh = strings("zh")
     shown = headings(at)
-    assert zh["softmax.formats.heading"] in shown and zh["softmax.sweep.heading"] in shown
+    assert zh["softmax.formats.heading"] in shown and zh["softmax.lab.stable"] in shown
 
 
 def test_bad_language_in_url_gets_a_notice():

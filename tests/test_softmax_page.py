@@ -32,9 +32,11 @@ def run(lang="en", **params):
     {"fmt": "bfloat16", "lab_fmt": "float32", "logits": "nan, inf, -inf", "bits": "nan", "scale": "10000"},
     {"fmt": "float32", "lab_fmt": "float64", "logits": "-inf, -inf", "bits": "4.9e-324", "shift": "2000"},
 ])
-def test_extremes_run_cleanly(lang, params):
-    at = run(lang, **params)
+@pytest.mark.parametrize("part", ["lab", "shift", "ce", "sweep"])
+def test_extremes_run_cleanly(lang, params, part):
+    at = run(lang, spart=part, **params)
     no_exception(at)
+    assert at.segmented_control(key="spart").value == part
     for key, value in params.items():
         if key in ("target",):
             continue
@@ -52,7 +54,10 @@ def test_share_link_sets_every_widget():
     assert at.text_input(key="bits").value == "70000"
     assert at.text_input(key="logits").value == "1, 2, 30"
     assert at.select_slider(key="scale").value == 100.0
+    assert not [s for s in at.slider if s.key in ("shift", "target")]  # other parts': not drawn, kept in the URL
+    at = run("zh", logits="1, 2, 30", spart="shift", shift="25", target="2")
     assert at.slider(key="shift").value == 25
+    at = run("zh", logits="1, 2, 30", spart="ce", shift="25", target="2")
     assert at.slider(key="target").value == 2
     assert not at.warning or all("链接" not in w.value for w in at.warning)
 
@@ -71,7 +76,7 @@ def test_bad_url_values_fall_back_with_a_notice(key, value):
     ("", "empty", ""), (", ".join(["1"] * 65), "too_many", "65"), ("__import__('os')", "bad_token", None),
 ])
 def test_bad_logits_give_a_message_and_keep_the_last_good_state(lang, text, code, token):
-    at = run(lang, logits="1, 2, 3")
+    at = run(lang, logits="1, 2, 3", spart="ce")
     at.text_input(key="logits").set_value(text).run()
     no_exception(at)
     assert len(at.error) == 1
@@ -91,7 +96,7 @@ def test_bad_bit_input_gives_a_message(text, code):
     no_exception(at)
     assert len(at.error) == 1
     assert fragment(strings("zh")[f"softmax.bits.err.{code}"]) in at.error[0].value
-    assert strings("zh")["softmax.sweep.heading"] in headings(at)  # the page below carries on
+    assert strings("zh")["softmax.lab.naive"] in headings(at)  # the page below carries on
 
 
 def test_presets_set_the_logits():
@@ -112,11 +117,13 @@ def test_cs231n_default_numbers():
     assert list(stable["z = x − max x"]) == ["-666", "-333", "0"]
     exact = sm.exact_softmax([123, 456, 789])
     assert list(stable["softmax"]) == [number_text(v) for v in exact]
+    at = run("en", spart="ce")
+    no_exception(at)
     assert [m.value for m in at.metric[-2:]] == ["inf", "666"]
 
 
 def test_target_beyond_the_classes_is_clamped_with_a_notice():
-    at = run("en", logits="1, 2, 3, 4, 5", target="4")
+    at = run("en", logits="1, 2, 3, 4, 5", target="4", spart="ce")
     at.text_input(key="logits").set_value("1, 2").run()
     no_exception(at)
     assert at.slider(key="target").value == 1
@@ -130,3 +137,23 @@ def test_reproduce_snippet_runs_and_matches_the_page():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     np.testing.assert_allclose(json.loads(out.stdout.splitlines()[-1]),
                                sm.softmax(np.array([1, 2, 30]) * 10.0, "float32"), rtol=1e-6)
+
+
+def test_one_part_at_a_time_each_with_its_own_chart():
+    """The logits drive one part of the lesson at a time, right under the lab's controls; switching parts keeps
+    the logits and every part's own settings."""
+    en = strings("en")
+    at = run("en", logits="1, 2, 30", scale="10")
+    no_exception(at)
+    assert en["softmax.lab.naive"] in headings(at) and en["softmax.shift.heading"] not in headings(at)
+    for part, heading in (("shift", "softmax.shift.heading"), ("ce", "softmax.ce.heading"),
+                          ("sweep", "softmax.sweep.heading"), ("lab", "softmax.lab.naive")):
+        at.segmented_control(key="spart").set_value(part).run()
+        no_exception(at)
+        assert en[heading] in headings(at)
+        assert at.text_input(key="logits").value == "1, 2, 30" and at.select_slider(key="scale").value == 10.0
+    at.segmented_control(key="spart").set_value("shift").run()
+    at.slider(key="shift").set_value(25).run()
+    at.segmented_control(key="spart").set_value("ce").run()
+    at.segmented_control(key="spart").set_value("shift").run()
+    assert at.slider(key="shift").value == 25
