@@ -80,6 +80,11 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
+def _is_part(label: str) -> bool:
+    """A latency row of a page's non-default part: ``"page (key=part)"``."""
+    return label.endswith(")") and "=" in label
+
+
 def measure(args) -> dict:
     out: dict = {"load_before": os.getloadavg()}
     t_begin = time.monotonic()
@@ -175,7 +180,8 @@ def report(m: dict, env: dict, args) -> str:
     ratios = {p: summary(r.ms)[0] / floor_ms for p, r in default.items()}
     worst_ms = {p: max(summary(r.ms)[0] for r in rows) for p, rows in worst_rows.items()}
     lat_ms = {p: summary(v.ms)[0] for p, v in lat.items()}
-    missing_lat = [p for p, v in m["latency"].items() if v is None or not v.ms]
+    # a part of a page in which no chart follows the slider (its tables and numbers do) is no miss
+    missing_lat = [p for p, v in m["latency"].items() if (v is None or not v.ms) and not _is_part(p)]
     vega_ok = all(v.reruns == 0 and v.ms for v in m["vega"].values())
 
     def listing(values: dict, limit: float, unit: str, fmt="{:.0f}") -> str:
@@ -269,6 +275,10 @@ def report(m: dict, env: dict, args) -> str:
     lines.append(f"| floor: one slider, one chart | `v` | {_fmt_ms(fl.ms)} | 1.0 | {_fmt_ms(fl.to_sent)} | "
                  f"{_fmt_ms(fl.to_recv)} | {_count(fl.messages)} | {_mark(floor_lat < TARGET_SLIDER_MS)} |")
     for p, v in m["latency"].items():
+        if v is not None and not v.ms and _is_part(p):
+            lines.append(f"| {p} | `{v.target}` | no chart in this part follows the slider (its tables and numbers "
+                         "do) | | | | | – |")
+            continue
         if v is None or not v.ms:
             lines.append(f"| {p} | – | no enabled slider changed a chart | | | | | **missed** |")
             continue
@@ -364,7 +374,7 @@ def report(m: dict, env: dict, args) -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10, help="reruns per AppTest row")
-    ap.add_argument("--moves", type=int, default=10, help="slider presses per page")
+    ap.add_argument("--moves", type=int, default=16, help="slider presses per page")
     ap.add_argument("--starts", type=int, default=3, help="cold starts per page")
     ap.add_argument("--mem-runs", type=int, default=3, help="memory measurements (each opens all sessions)")
     ap.add_argument("--sessions", type=int, default=30)

@@ -64,8 +64,8 @@ def slider_latency(page, key: str, moves: int) -> Latency:
         thumb.focus()
         page.keyboard.press(direction)
         t_key = page.evaluate("window.__clk.key")
-        try:  # a chart starts to change after the keypress
-            page.wait_for_function(f"window.__clk.chart > {t_key}", timeout=30_000)
+        try:  # the rerun the keypress caused has finished (and, when a chart follows the slider, it has changed)
+            page.wait_for_function(f"window.__clk.done > {t_key}", timeout=30_000)
         except PlaywrightTimeout:
             pass
         t_end = live.settle(page, t_key)
