@@ -80,11 +80,6 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
-def _is_part(label: str) -> bool:
-    """A latency row of a page's non-default part: ``"page (key=part)"``."""
-    return label.endswith(")") and "=" in label
-
-
 def measure(args) -> dict:
     out: dict = {"load_before": os.getloadavg()}
     t_begin = time.monotonic()
@@ -109,7 +104,7 @@ def measure(args) -> dict:
             out["floor_latency"] = bb.slider_latency(page, "v", args.moves)
             page.context.close()
         out["elements"] = bb.element_cost(browser, tmp, args.moves)
-        out["latency"], out["vega"], out["frames"] = {}, {}, {}
+        out["latency"], out["vega"], out["frames"], out["parts"] = {}, {}, {}, set()
         with live.Server() as server:
             for page_obj in PAGES:
                 log(f"    {page_obj.id}")
@@ -130,8 +125,9 @@ def measure(args) -> dict:
                             if part == spec.default or not key:
                                 continue
                             page = bb.open_page(browser, f"{server.url}/{page_obj.id}?lang=en&{spec.key}={part}")
-                            out["latency"][f"{page_obj.id} ({spec.key}={part})"] = bb.slider_latency(
-                                page, key, args.moves)
+                            row = f"{page_obj.id} ({spec.key}={part})"
+                            out["latency"][row] = bb.slider_latency(page, key, args.moves)
+                            out["parts"].add(row)
                             page.context.close()
                     page = bb.open_page(browser, server.url + bb.worst_link(page_obj, rerun.worst(page_obj)[0]))
                     out["frames"][page_obj.id] = (frames, live.received(page))
@@ -181,7 +177,7 @@ def report(m: dict, env: dict, args) -> str:
     worst_ms = {p: max(summary(r.ms)[0] for r in rows) for p, rows in worst_rows.items()}
     lat_ms = {p: summary(v.ms)[0] for p, v in lat.items()}
     # a part of a page in which no chart follows the slider (its tables and numbers do) is no miss
-    missing_lat = [p for p, v in m["latency"].items() if (v is None or not v.ms) and not _is_part(p)]
+    missing_lat = [p for p, v in m["latency"].items() if (v is None or not v.ms) and p not in m["parts"]]
     vega_ok = all(v.reruns == 0 and v.ms for v in m["vega"].values())
 
     def listing(values: dict, limit: float, unit: str, fmt="{:.0f}") -> str:
@@ -275,7 +271,7 @@ def report(m: dict, env: dict, args) -> str:
     lines.append(f"| floor: one slider, one chart | `v` | {_fmt_ms(fl.ms)} | 1.0 | {_fmt_ms(fl.to_sent)} | "
                  f"{_fmt_ms(fl.to_recv)} | {_count(fl.messages)} | {_mark(floor_lat < TARGET_SLIDER_MS)} |")
     for p, v in m["latency"].items():
-        if v is not None and not v.ms and _is_part(p):
+        if v is not None and not v.ms and p in m["parts"]:
             lines.append(f"| {p} | `{v.target}` | no chart in this part follows the slider (its tables and numbers "
                          "do) | | | | | – |")
             continue

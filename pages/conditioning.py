@@ -78,7 +78,7 @@ def _matrix(typed: bool, s1: float, s2: float, theta: float, text: str):
         return None
 
 
-def _descent(A, b, n, lam, vecs, kappa_h):
+def _descent(A, b, n, lam, vecs):
     if lam[-1] == 0:  # A = 0: f is constant, there is nothing to descend
         st.info(t("conditioning.gd.flat"))
         return 1.0, 1, np.zeros(n)
@@ -310,10 +310,10 @@ def matrix():
 
     # 3. Gradient descent on ½‖Ax − b‖² -----------------------------------------------------------
     @section
-    def descent(lam, vecs, kappa_h):
+    def descent(lam, vecs):
         heading(t("conditioning.gd.heading"))
         explain(t("conditioning.gd.derivation"))
-        lr, steps, x0 = _descent(A, b, n, lam, vecs, kappa_h)
+        lr, steps, x0 = _descent(A, b, n, lam, vecs)
         reproduce(
             t,
             f"""import numpy as np
@@ -334,11 +334,10 @@ print(x, 0.5 * np.sum((A @ x - b) ** 2))""",
         _eigen(A, kappa)
     else:
         lam, vecs = cd.hessian_eig(A)  # the curvatures of f
-        kappa_h = cd.cond_numbers(cd.hessian(A))["singular"]
         if part == "descent":
-            descent(lam, vecs, kappa_h)
+            descent(lam, vecs)
         else:
-            _curvature(lam, kappa_h)
+            _curvature(lam, cd.cond_numbers(cd.hessian(A))["singular"])
 
 
 def _eigen(A, kappa):

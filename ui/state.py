@@ -186,8 +186,7 @@ def _translated_choice(spec: Choice, t, where, label: str, help: str | None, on_
     name = lambda o: t(f"{spec.labels}.{o}")  # noqa: E731
     if spec.style == "segmented":
         value = where.segmented_control(label, spec.options, format_func=name, key=spec.key, required=True,
-                                        help=help, disabled=disabled,
-                                        **({"on_change": on_change} if on_change is not None else {}))
+                                        help=help, on_change=on_change, disabled=disabled)
     else:
         value = where.selectbox(label, spec.options, format_func=name, key=spec.key, help=help,
                                 on_change=on_change, disabled=disabled)
