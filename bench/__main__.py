@@ -86,6 +86,8 @@ def measure(args) -> dict:
     log("1/4 server-side reruns (AppTest)")
     out["floor"] = rerun.floor(args.runs)
     out["home"] = rerun.home(args.runs)
+    out["frame"] = rerun.frame(args.runs)
+    out["element_rows"] = rerun.elements(args.runs)
     out["rows"], out["errors"] = [], {}
     for page in PAGES:
         log(f"    {page.id}")
@@ -161,6 +163,39 @@ def measure(args) -> dict:
     return out
 
 
+def _element_costs(m: dict, floor_ms: float) -> list[str]:
+    """What a rerun's elements cost by themselves (pages of n plain elements, same run), and how much of the
+    default-rerun target that leaves a page once its frame is drawn."""
+    rows = m.get("element_rows") or {}
+    if not rows:
+        return []
+    slopes = {}
+    for kind in dict.fromkeys(k for k, _ in rows):
+        ns = [n for k, n in rows if k == kind]
+        meds = [summary(m["floor"].ms)[0]] + [summary(rows[kind, n].ms)[0] for n in ns]
+        slopes[kind] = float(np.polyfit([0, *ns], meds, 1)[0])
+    frame_ms = summary(m["frame"].ms)[0]
+    counts = {r.page: r.elements for r in m["rows"] if r.setting == "default" and r.elements}
+    least = min(counts, key=counts.get) if counts else None
+    budget = TARGET_RERUN_RATIO * floor_ms - frame_ms
+    room = ", ".join(f"{max(budget, 0) / slope:.0f} {kind} elements" for kind, slope in slopes.items() if slope > 0)
+    lines = ["", "What a rerun's elements cost by themselves: pages made of n elements of one kind and nothing else, "
+             "measured like the floor in the same run. Each element adds about "
+             + ", ".join(f"{slope:.2f} ms ({kind})" for kind, slope in slopes.items())
+             + f" (least-squares lines through the medians). The {TARGET_RERUN_RATIO:.0f}× target "
+             f"({TARGET_RERUN_RATIO * floor_ms:.1f} ms) less the frame every page draws first ({frame_ms:.1f} ms: "
+             "the language switch, the navigation and the styles, nothing else) leaves a page's own content "
+             f"{budget:.1f} ms: room for about {room}, before any chart, table or computation."
+             + (f" The lesson page with the fewest, {least}, sends {counts[least]} elements and blocks in its "
+                "default view (its frame's included)." if least else ""), "",
+             "| page | elements | ms (median ± spread) | × floor |", "| --- | ---: | ---: | ---: |",
+             f"| {m['frame'].page} | {m['frame'].elements or '–'} | {_fmt_ms(m['frame'].ms)} | "
+             f"{frame_ms / floor_ms:.1f} |"]
+    for (kind, n), row in rows.items():
+        lines.append(f"| {kind} only | {n} | {_fmt_ms(row.ms)} | {summary(row.ms)[0] / floor_ms:.1f} |")
+    return lines
+
+
 def report(m: dict, env: dict, args) -> str:
     floor_ms = summary(m["floor"].ms)[0]
     by_page: dict[str, list] = {}
@@ -232,21 +267,25 @@ def report(m: dict, env: dict, args) -> str:
         "seed, start or text, so the caches keyed on it miss), and with every cache cleared before each run "
         "(\"first view\": the link opened first on a fresh server). Worst-case settings: `bench/rerun.py` "
         "`WORST`. Every run shares one compiled-script cache, as a running server's sessions do (AppTest on its own "
-        "compiles the page again for every run).",
+        "compiles the page again for every run). Elements: what the default view sends, each element and each block "
+        "(a column, a container) counted once, the frame's included.",
         "",
-        "| page | settings | ms (median ± spread) | × floor | charts | chart data: total / largest | target |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
-        f"| floor: empty page | – | {_fmt_ms(m['floor'].ms)} | 1.0 | – | – | |",
-        f"| {m['home'].page} | default | {_fmt_ms(m['home'].ms)} | {summary(m['home'].ms)[0] / floor_ms:.1f} | – | – "
-        "| (reference) |",
+        "| page | settings | ms (median ± spread) | × floor | elements | charts | chart data: total / largest "
+        "| target |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| floor: empty page | – | {_fmt_ms(m['floor'].ms)} | 1.0 | 0 | – | – | |",
+        f"| {m['home'].page} | default | {_fmt_ms(m['home'].ms)} | {summary(m['home'].ms)[0] / floor_ms:.1f} | "
+        f"{m['home'].elements or '–'} | – | – | (reference) |",
     ]
     for row in m["rows"]:
         med = summary(row.ms)[0]
         is_default = row.setting == "default"
         ok = med / floor_ms <= TARGET_RERUN_RATIO if is_default else med < TARGET_WORST_MS
         lines.append(f"| {row.page} | {row.setting} | {_fmt_ms(row.ms)} | {med / floor_ms:.1f} | "
-                     f"{len(row.chart_bytes)} | {_mb(sum(row.chart_bytes))} / {_mb(max(row.chart_bytes, default=0))}"
+                     f"{row.elements or '–'} | {len(row.chart_bytes)} | {_mb(sum(row.chart_bytes))} / "
+                     f"{_mb(max(row.chart_bytes, default=0))}"
                      f" | {'≤ 3× floor' if is_default else '< 1 s'}: {_mark(ok)} |")
+    lines += _element_costs(m, floor_ms)
 
     lines += [
         "",

@@ -121,6 +121,7 @@ class Row:
     setting: str
     ms: list[float]
     chart_bytes: list[int]  # spec + datasets of each chart the page sent in its last run
+    elements: int = 0       # elements and blocks (columns, containers) the page sent in its last run
 
 
 def floor(runs: int) -> Row:
@@ -131,12 +132,58 @@ def floor(runs: int) -> Row:
         return Row("(empty page)", "–", _times(AppTest.from_file(str(empty), default_timeout=120), runs), [])
 
 
+# What a rerun's elements cost by themselves: pages of n plain elements, measured like the floor.
+ELEMENT_PAGES = {
+    "markdown": (25, 50, 100),  # a short paragraph: the cheapest element
+    "slider": (25, 50),         # a widget: registered, its state read back, its URL binding checked
+}
+
+
+def _element_page(kind: str, n: int) -> str:
+    line = {"markdown": "st.markdown('Paragraph {i}: a short line of text.')",
+            "slider": "st.slider('Slider {i}', 0, 10, 5, key='s{i}')"}[kind]
+    return "import streamlit as st\n" + "".join(line.format(i=i) + "\n" for i in range(n))
+
+
+def elements(runs: int) -> dict[tuple[str, int], Row]:
+    """Rerun times of pages made of n elements of one kind and nothing else, by (kind, n)."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, sizes in ELEMENT_PAGES.items():
+            for n in sizes:
+                path = pathlib.Path(tmp) / f"{kind}_{n}.py"
+                path.write_text(_element_page(kind, n))
+                out[kind, n] = Row(f"{n} × {kind}", "–", _times(AppTest.from_file(str(path), default_timeout=120),
+                                                                 runs), [])
+    return out
+
+
+def frame(runs: int) -> Row:
+    """The frame alone: a page that calls ``page_frame`` (language switch, navigation, styles) and draws nothing
+    else. It is a page of the app (in ``pages/``) only while it is measured: the navigation's links are relative to
+    the entry point."""
+    page = ROOT / "pages" / "zz_bench_frame.py"
+    page.write_text("from ui.frame import page_frame\n\npage_frame('home')\n")
+    try:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        at.query_params["lang"] = "en"
+        at.run()
+        at.switch_page("pages/zz_bench_frame.py")
+        ms = _times(at, runs)
+        if at.exception:
+            raise SystemExit(f"the frame alone raised: {at.exception[0].value}")
+        return Row("the frame alone (language, navigation, styles)", "–", ms, [], element_count(at))
+    finally:
+        page.unlink(missing_ok=True)
+
+
 def home(runs: int) -> Row:
     """The home page: the page frame (language switch, navigation) and text, no charts; a reference for
     what every page pays before its own content."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.query_params["lang"] = "en"
-    return Row("home (frame and text, no charts)", "default", _times(at, runs), [])
+    ms = _times(at, runs)
+    return Row("home (frame and text, no charts)", "default", ms, [], element_count(at))
 
 
 def open_page(page, params: dict[str, str]):
@@ -157,12 +204,21 @@ def chart_bytes(at) -> list[int]:
     return [len(e.proto.spec) + sum(len(d.data.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart")]
 
 
+def element_count(at) -> int:
+    """Elements and blocks of the last run, in the main area and the sidebar (the top-level areas not counted)."""
+    def count(node) -> int:
+        children = getattr(node, "children", None) or {}
+        return 1 + sum(count(c) for c in (children.values() if isinstance(children, dict) else children))
+
+    return count(at._tree) - 1 - len(at._tree.children)
+
+
 def page_rows(page, runs: int) -> list[Row]:
     params, source = worst(page)
     tag = "" if source == "WORST" else " (generic guess: sliders at max, toggles on)"
     rows = []
     at = open_page(page, {})
-    rows.append(Row(page.id, "default", _times(at, runs), chart_bytes(at)))
+    rows.append(Row(page.id, "default", _times(at, runs), chart_bytes(at), element_count(at)))
     at = open_page(page, params)
     rows.append(Row(page.id, f"worst case{tag}, cached", _times(at, runs), chart_bytes(at)))
     fresh = _new_input(page.id, at, params)
