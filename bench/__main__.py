@@ -174,22 +174,28 @@ def _element_costs(m: dict, floor_ms: float) -> list[str]:
         ns = [n for k, n in rows if k == kind]
         meds = [summary(m["floor"].ms)[0]] + [summary(rows[kind, n].ms)[0] for n in ns]
         slopes[kind] = float(np.polyfit([0, *ns], meds, 1)[0])
-    frame_ms = summary(m["frame"].ms)[0]
-    counts = {r.page: r.elements for r in m["rows"] if r.setting == "default" and r.elements}
-    least = min(counts, key=counts.get) if counts else None
+    frame_ms, frame_n = summary(m["frame"].ms)[0], m["frame"].elements
     budget = TARGET_RERUN_RATIO * floor_ms - frame_ms
     room = ", ".join(f"{max(budget, 0) / slope:.0f} {kind} elements" for kind, slope in slopes.items() if slope > 0)
+    # What an element of a lesson page costs on average: each page's default rerun less the frame, over its elements
+    # less the frame's (its charts, widgets, tables and computation included).
+    own = {r.page: (summary(r.ms)[0] - frame_ms, r.elements - frame_n) for r in m["rows"]
+           if r.setting == "default" and r.elements > frame_n}
+    per = float(np.median([ms / n for ms, n in own.values()])) if own else float("nan")
     lines = ["", "What a rerun's elements cost by themselves: pages made of n elements of one kind and nothing else, "
              "measured like the floor in the same run. Each element adds about "
              + ", ".join(f"{slope:.2f} ms ({kind})" for kind, slope in slopes.items())
-             + f" (least-squares lines through the medians). The {TARGET_RERUN_RATIO:.0f}× target "
-             f"({TARGET_RERUN_RATIO * floor_ms:.1f} ms) less the frame every page draws first ({frame_ms:.1f} ms: "
-             "the language switch, the navigation and the styles, nothing else) leaves a page's own content "
-             f"{budget:.1f} ms: room for about {room}, before any chart, table or computation."
-             + (f" The lesson page with the fewest, {least}, sends {counts[least]} elements and blocks in its "
-                "default view (its frame's included)." if least else ""), "",
+             + " (least-squares lines through the medians); on the lesson pages an element costs "
+             f"{per:.2f} ms (the median over the pages of their default rerun less the frame, over their elements "
+             "less the frame's: charts, widgets, tables and computation included). "
+             f"The {TARGET_RERUN_RATIO:.0f}× target ({TARGET_RERUN_RATIO * floor_ms:.1f} ms) less the frame every "
+             f"page draws first ({frame_ms:.1f} ms for its {frame_n} elements: the language switch, the navigation "
+             f"and the styles, nothing else) leaves a page's own content {budget:.1f} ms: room for about "
+             f"{max(budget, 0) / per:.0f} elements at the lesson pages' cost ({room} at the cheapest). "
+             + (f"The lesson pages send {min(n for _, n in own.values())}–{max(n for _, n in own.values())} "
+                "elements of their own." if own else ""), "",
              "| page | elements | ms (median ± spread) | × floor |", "| --- | ---: | ---: | ---: |",
-             f"| {m['frame'].page} | {m['frame'].elements or '–'} | {_fmt_ms(m['frame'].ms)} | "
+             f"| {m['frame'].page} | {frame_n or '–'} | {_fmt_ms(m['frame'].ms)} | "
              f"{frame_ms / floor_ms:.1f} |"]
     for (kind, n), row in rows.items():
         lines.append(f"| {kind} only | {n} | {_fmt_ms(row.ms)} | {summary(row.ms)[0] / floor_ms:.1f} |")
