@@ -172,7 +172,7 @@ def _element_costs(m: dict, floor_ms: float) -> list[str]:
     slopes = {}
     for kind in dict.fromkeys(k for k, _ in rows):
         ns = [n for k, n in rows if k == kind]
-        meds = [summary(m["floor"].ms)[0]] + [summary(rows[kind, n].ms)[0] for n in ns]
+        meds = [floor_ms] + [summary(rows[kind, n].ms)[0] for n in ns]
         slopes[kind] = float(np.polyfit([0, *ns], meds, 1)[0])
     frame_ms, frame_n = summary(m["frame"].ms)[0], m["frame"].elements
     budget = TARGET_RERUN_RATIO * floor_ms - frame_ms

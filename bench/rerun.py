@@ -124,12 +124,17 @@ class Row:
     elements: int = 0       # elements and blocks (columns, containers) the page sent in its last run
 
 
+def _script_times(source: str, runs: int) -> list[float]:
+    """Rerun times of a one-file page with this source (written to a temporary folder)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "page.py"
+        path.write_text(source)
+        return _times(AppTest.from_file(str(path), default_timeout=120), runs)
+
+
 def floor(runs: int) -> Row:
     """The bare-Streamlit floor: an empty page (``import streamlit as st``)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        empty = pathlib.Path(tmp) / "empty.py"
-        empty.write_text("import streamlit as st\n")
-        return Row("(empty page)", "–", _times(AppTest.from_file(str(empty), default_timeout=120), runs), [])
+    return Row("(empty page)", "–", _script_times(_element_page("markdown", 0), runs), [])
 
 
 # What a rerun's elements cost by themselves: pages of n plain elements, measured like the floor.
@@ -147,15 +152,8 @@ def _element_page(kind: str, n: int) -> str:
 
 def elements(runs: int) -> dict[tuple[str, int], Row]:
     """Rerun times of pages made of n elements of one kind and nothing else, by (kind, n)."""
-    out = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for kind, sizes in ELEMENT_PAGES.items():
-            for n in sizes:
-                path = pathlib.Path(tmp) / f"{kind}_{n}.py"
-                path.write_text(_element_page(kind, n))
-                out[kind, n] = Row(f"{n} × {kind}", "–", _times(AppTest.from_file(str(path), default_timeout=120),
-                                                                 runs), [])
-    return out
+    return {(kind, n): Row(f"{n} × {kind}", "–", _script_times(_element_page(kind, n), runs), [])
+            for kind, sizes in ELEMENT_PAGES.items() for n in sizes}
 
 
 def frame(runs: int) -> Row:
@@ -182,8 +180,7 @@ def home(runs: int) -> Row:
     what every page pays before its own content."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.query_params["lang"] = "en"
-    ms = _times(at, runs)
-    return Row("home (frame and text, no charts)", "default", ms, [], element_count(at))
+    return Row("home (frame and text, no charts)", "default", _times(at, runs), [], element_count(at))
 
 
 def open_page(page, params: dict[str, str]):
