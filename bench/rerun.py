@@ -163,14 +163,8 @@ def frame(runs: int) -> Row:
     page = ROOT / "pages" / "zz_bench_frame.py"
     page.write_text("from ui.frame import page_frame\n\npage_frame('home')\n")
     try:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-        at.query_params["lang"] = "en"
-        at.run()
-        at.switch_page("pages/zz_bench_frame.py")
-        ms = _times(at, runs)
-        if at.exception:
-            raise SystemExit(f"the frame alone raised: {at.exception[0].value}")
-        return Row("the frame alone (language, navigation, styles)", "–", ms, [], element_count(at))
+        at = open_page(f"pages/{page.name}", {})
+        return Row("the frame alone (language, navigation, styles)", "–", _times(at, runs), [], element_count(at))
     finally:
         page.unlink(missing_ok=True)
 
@@ -183,16 +177,18 @@ def home(runs: int) -> Row:
     return Row("home (frame and text, no charts)", "default", _times(at, runs), [], element_count(at))
 
 
-def open_page(page, params: dict[str, str]):
+def open_page(path: str, params: dict[str, str]):
+    """The app opened in English at the home page, then switched to the page file ``path`` with ``params`` in
+    its URL, as a link followed from the navigation does."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.query_params["lang"] = "en"
     at.run()
     for key, value in params.items():
         at.query_params[key] = value
-    at.switch_page(page.path)
+    at.switch_page(path)
     at.run()
     if at.exception:
-        raise SystemExit(f"{page.path} raised: {at.exception[0].value}")
+        raise SystemExit(f"{path} raised: {at.exception[0].value}")
     return at
 
 
@@ -214,9 +210,9 @@ def page_rows(page, runs: int) -> list[Row]:
     params, source = worst(page)
     tag = "" if source == "WORST" else " (generic guess: sliders at max, toggles on)"
     rows = []
-    at = open_page(page, {})
+    at = open_page(page.path, {})
     rows.append(Row(page.id, "default", _times(at, runs), chart_bytes(at), element_count(at)))
-    at = open_page(page, params)
+    at = open_page(page.path, params)
     rows.append(Row(page.id, f"worst case{tag}, cached", _times(at, runs), chart_bytes(at)))
     fresh = _new_input(page.id, at, params)
     if fresh is not None:
